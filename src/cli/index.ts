@@ -1,0 +1,39 @@
+// The `skiff` command. Subcommands load their implementation on demand so that
+// `skiff --help` starts fast.
+
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('skiff')
+  .description('Skiff: a self-hosted, Kubernetes-compatible cluster with an AKS-style managed layer')
+  .version(pkg.version)
+  .showHelpAfterError()
+  .configureHelp({ sortSubcommands: true });
+
+program
+  .command('server')
+  .description('run a cluster on this machine: datastore, control plane and a local node agent')
+  .option('--data-dir <dir>', 'where state, certificates and the kubeconfig live', process.env.SKIFF_DATA_DIR ?? '.skiff')
+  .option('--datastore <url>', 'sqlite://PATH (default DATA_DIR/state.db), etcd://HOST:PORT[,HOST:PORT...] or memory://')
+  .option('--https-port <port>', 'port of the Kubernetes API (HTTPS)', '6443')
+  .addOption(new Option('--runtime <runtime>', 'container runtime of the local node agent').choices(['auto', 'runc', 'process', 'simulated', 'none']).default('auto'))
+  .action(async (options: { dataDir: string; datastore?: string; httpsPort: string; runtime: string }) => {
+    const { runServer } = await import('./server.js');
+    await runServer(options);
+  });
+
+const datastore = program.command('datastore').description('inspect a datastore');
+datastore
+  .command('status')
+  .description('show the revision, compaction and key counts of a datastore')
+  .option('--data-dir <dir>', 'data directory whose state.db to open', process.env.SKIFF_DATA_DIR ?? '.skiff')
+  .option('--datastore <url>', 'datastore URL (default sqlite://DATA_DIR/state.db)')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+  .action(async (options: { dataDir: string; datastore?: string; output: 'table' | 'json' | 'yaml' }) => {
+    const { datastoreStatus } = await import('./datastore.js');
+    process.exitCode = await datastoreStatus(options);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { withWatchCache } from './cacher.js';
+import { collectEvents, runStoreConformance } from './conformance.js';
+import { openMemoryStore } from './memory.js';
+import type { Store, Watcher, WatchOptions, ListOptions, ListResult } from './types.js';
+
+runStoreConformance('watch cache over memory', () => withWatchCache(openMemoryStore()));
+
+const enc = (s: string): Uint8Array => Buffer.from(s);
+
+/** A memory store that counts the calls reaching it through the cache. */
+function countingStore(): { store: Store; calls: { list: number; watch: number } } {
+  const inner = openMemoryStore();
+  const calls = { list: 0, watch: 0 };
+  const store: Store = Object.assign(Object.create(inner) as Store, {
+    list(prefix: string, options?: ListOptions): Promise<ListResult> {
+      calls.list++;
+      return inner.list(prefix, options);
+    },
+    watch(prefix: string, options?: WatchOptions): Watcher {
+      calls.watch++;
+      return inner.watch(prefix, options);
+    },
+  });
+  return { store, calls };
+}
+
+describe('watch cache', () => {
+  it('serves lists and watches from one backend list and one backend watch', async () => {
+    const { store: inner, calls } = countingStore();
+    for (let i = 0; i < 5; i++) await inner.create(`/registry/core/pods/ns/p${i}`, enc('v'));
+    const cache = await withWatchCache(inner);
+    try {
+      assert.deepEqual(calls, { list: 1, watch: 1 });
+      const watchers = Array.from({ length: 100 }, () => cache.watch('/registry/core/pods/'));
+      const written = await cache.create('/registry/core/pods/ns/new', enc('n'));
+      for (const watcher of watchers) {
+        const [event] = await collectEvents(watcher, 1);
+        assert.equal(event?.kv.modRevision, written.modRevision);
+        watcher.stop();
+      }
+      const listed = await cache.list('/registry/core/pods/', { notOlderThan: 0 });
+      assert.equal(listed.items.length, 6);
+      const consistent = await cache.list('/registry/core/pods/');
+      assert.equal(consistent.revision, written.modRevision);
+      assert.equal(consistent.items.length, 6);
+      assert.equal(await cache.count('/registry/core/pods/'), 6);
+      assert.deepEqual(calls, { list: 1, watch: 1 });
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('a consistent list after a write sees that write', async () => {
+    const cache = await withWatchCache(openMemoryStore());
+    try {
+      for (let i = 0; i < 50; i++) {
+        await cache.create(`/registry/core/configmaps/ns/c${i}`, enc('v'));
+        const listed = await cache.list('/registry/core/configmaps/');
+        assert.equal(listed.items.length, i + 1);
+      }
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('watches from before the history window go to the backend', async () => {
+    let now = 1_000_000;
+    const { store: inner, calls } = countingStore();
+    const cache = await withWatchCache(inner, { historyWindowMs: 1000, now: () => now });
+    try {
+      await cache.create('/registry/core/pods/other/decoy', enc('0'));
+      const first = await cache.create('/registry/core/pods/ns/a', enc('1'));
+      const recent = cache.watch('/registry/core/pods/ns/', { fromRevision: first.modRevision - 1 });
+      await collectEvents(recent, 1);
+      recent.stop();
+      assert.equal(calls.watch, 1);
+      now += 5000;
+      await cache.create('/registry/core/pods/ns/b', enc('1'));
+      // Let the cache apply the event, which trims the window past `first`.
+      await cache.list('/registry/core/pods/');
+      const old = cache.watch('/registry/core/pods/ns/', { fromRevision: first.modRevision - 1 });
+      const events = await collectEvents(old, 2);
+      old.stop();
+      assert.equal(calls.watch, 2);
+      assert.deepEqual(events.map((e) => e.kv.key), ['/registry/core/pods/ns/a', '/registry/core/pods/ns/b']);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('a page after the first is served at the first page revision even after writes', async () => {
+    const cache = await withWatchCache(openMemoryStore());
+    try {
+      for (let i = 0; i < 6; i++) await cache.create(`/registry/core/pods/ns/p${i}`, enc('old'));
+      const first = await cache.list('/registry/core/pods/', { limit: 4, notOlderThan: 0 });
+      await cache.guaranteedUpdate('/registry/core/pods/ns/p5', () => enc('new'));
+      const second = await cache.list('/registry/core/pods/', { limit: 4, continue: first.continue! });
+      assert.equal(second.revision, first.revision);
+      assert.deepEqual(second.items.map((kv) => Buffer.from(kv.value).toString()), ['old', 'old']);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('restarts from a fresh list when the backend watch fails', async () => {
+    const inner = openMemoryStore();
+    let sources: Watcher[] = [];
+    const wrapped: Store = Object.assign(Object.create(inner) as Store, {
+      watch(prefix: string, options?: WatchOptions): Watcher {
+        const watcher = inner.watch(prefix, options);
+        sources.push(watcher);
+        return watcher;
+      },
+    });
+    const cache = await withWatchCache(wrapped);
+    try {
+      const client = cache.watch('/registry/core/pods/');
+      const ended = (async () => {
+        for await (const batch of client) void batch;
+        return 'ended';
+      })();
+      // Break the backend watch the way a compaction past it would.
+      const [source] = sources;
+      sources = [];
+      (source as unknown as { fail(e: Error): void }).fail(new (await import('./errors.js')).StorageError('Expired', 'gone'));
+      assert.equal(await ended, 'ended');
+      await cache.create('/registry/core/pods/ns/after', enc('1'));
+      const listed = await cache.list('/registry/core/pods/');
+      assert.deepEqual(listed.items.map((kv) => kv.key), ['/registry/core/pods/ns/after']);
+      assert.equal(sources.length, 1);
+    } finally {
+      await cache.close();
+    }
+  });
+});
