@@ -113,8 +113,8 @@ async function measureStore(store: Store, tag: string): Promise<BackendFigures> 
 async function etcdRawPuts(endpoints: string[]): Promise<{ puts1: number; puts64: number }> {
   const client = new Etcd3({ hosts: endpoints });
   try {
-    const puts1 = await rate(N_WRITES_1, 1, (i) => client.put(`/raw/one/${i}`).value(value));
-    const puts64 = await rate(N_WRITES_64, 64, (i) => client.put(`/raw/many/${i}`).value(value));
+    const puts1 = await rate(N_WRITES_1, 1, async (i) => { await client.put(`/raw/one/${i}`).value(value); });
+    const puts64 = await rate(N_WRITES_64, 64, async (i) => { await client.put(`/raw/many/${i}`).value(value); });
     return { puts1, puts64 };
   } finally {
     client.close();

@@ -19,7 +19,10 @@ program
   .option('--datastore <url>', 'sqlite://PATH (default DATA_DIR/state.db), etcd://HOST:PORT[,HOST:PORT...] or memory://')
   .option('--https-port <port>', 'port of the Kubernetes API (HTTPS)', '6443')
   .addOption(new Option('--runtime <runtime>', 'container runtime of the local node agent').choices(['auto', 'runc', 'process', 'simulated', 'none']).default('auto'))
-  .action(async (options: { dataDir: string; datastore?: string; httpsPort: string; runtime: string }) => {
+  .option('--tls-san <name...>', 'extra names or addresses for the serving certificate')
+  .option('--token-auth-file <file>', 'static bearer tokens: token,user,uid[,"group1,group2"] per line')
+  .option('--advertise-address <address>', 'address written into the kubeconfig', '127.0.0.1')
+  .action(async (options: { dataDir: string; datastore?: string; httpsPort: string; runtime: string; tlsSan?: string[]; tokenAuthFile?: string; advertiseAddress: string }) => {
     const { runServer } = await import('./server.js');
     await runServer(options);
   });
@@ -36,4 +39,11 @@ datastore
     process.exitCode = await datastoreStatus(options);
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const code = (err as NodeJS.ErrnoException).code;
+  const message = code === 'EADDRINUSE' ? `address already in use: ${(err as Error).message.replace(/^listen EADDRINUSE: address already in use /, '')}` : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`skiff: error: ${message}\n`);
+  process.exitCode = 1;
+}

@@ -1,6 +1,8 @@
 // `skiff server`: brings the cluster up on this machine, step by step.
 
 import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ApiServer, ensurePki, writeKubeconfig } from '../apiserver/index.js';
 import { openDatastore, parseDatastoreUrl } from '../storage/index.js';
 import { datastoreUrl } from './datastore.js';
 
@@ -9,6 +11,9 @@ export interface ServerOptions {
   readonly datastore?: string;
   readonly httpsPort: string;
   readonly runtime: string;
+  readonly tlsSan?: string[];
+  readonly tokenAuthFile?: string;
+  readonly advertiseAddress?: string;
 }
 
 function step(message: string): void {
@@ -16,26 +21,48 @@ function step(message: string): void {
 }
 
 export async function runServer(options: ServerOptions): Promise<void> {
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const url = datastoreUrl(options.dataDir, options.datastore);
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const port = Number(options.httpsPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--https-port: not a port number: ${options.httpsPort}`);
+
+  const url = datastoreUrl(dataDir, options.datastore);
   const spec = parseDatastoreUrl(url);
   step(`opening datastore ${spec.kind === 'etcd' ? spec.endpoints.join(',') : url}`);
   const store = await openDatastore(url, {
     onCompactionError: (err) => process.stderr.write(`skiff: compaction failed (will retry): ${String(err)}\n`),
   });
   step(`datastore ready: ${store.name} at revision ${await store.currentRevision()}`);
-  step('the Kubernetes API server is not part of this build yet; serving the datastore only (Ctrl-C stops)');
 
-  await new Promise<void>((resolve) => {
+  step('loading certificates');
+  const pki = await ensurePki(join(dataDir, 'tls'), { extraSans: options.tlsSan ?? [] });
+  const api = new ApiServer({
+    store,
+    pki,
+    port,
+    ...(options.tokenAuthFile ? { tokenFile: options.tokenAuthFile } : {}),
+    onError: (err, req) => process.stderr.write(`skiff: internal error serving ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),
+  });
+  const address = await api.start();
+  const host = options.advertiseAddress ?? '127.0.0.1';
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  writeKubeconfig(kubeconfig, { server, caPem: pki.ca.certPem, client: pki.admin });
+  step(`API server listening on ${server}; kubeconfig: ${kubeconfig}`);
+  if (options.runtime !== 'none') step(`runtime ${options.runtime}: the node agent is not part of this build yet; running the control plane only`);
+  step('ready');
+
+  await new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals) => {
       step(`${signal}: shutting down`);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      resolve();
+      done();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await api.close();
   await store.close();
   step('stopped');
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { checkLeaksAfterAll } from '../testing/index.js';
 import { describe, it } from 'node:test';
 import { withWatchCache } from './cacher.js';
 import { collectEvents, runStoreConformance } from './conformance.js';
@@ -135,3 +136,5 @@ describe('watch cache', () => {
     }
   });
 });
+
+checkLeaksAfterAll();

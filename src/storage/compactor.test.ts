@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { checkLeaksAfterAll } from '../testing/index.js';
 import { it } from 'node:test';
 import { Compactor } from './compactor.js';
 import { openMemoryStore } from './memory.js';
@@ -28,3 +29,5 @@ it('compacts to the revision seen at the previous tick, keeping one interval of 
     await store.close();
   }
 });
+
+checkLeaksAfterAll();

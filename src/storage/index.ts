@@ -9,7 +9,7 @@ import type { Store } from './types.js';
 
 export type * from './types.js';
 export { StorageError, isStorageError, type StorageErrorCode } from './errors.js';
-export { KEY_ROOT, MAX_VALUE_BYTES, validateKey, validatePrefix } from './keys.js';
+export { KEY_ROOT, MAX_VALUE_BYTES, validateKey, validatePrefix, encodeContinue, decodeContinue } from './keys.js';
 export { parseDatastoreUrl, DatastoreUrlError, type DatastoreSpec } from './datastore-url.js';
 export { withWatchCache, type WatchCacheOptions } from './cacher.js';
 export { Compactor, type CompactorOptions } from './compactor.js';

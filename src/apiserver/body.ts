@@ -1,0 +1,93 @@
+// Request bodies: size limit, content types and decoding, with upstream's errors.
+
+import type { IncomingMessage } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { isObject, type JsonObject } from '../api/types.js';
+import { newBadRequest, newRequestEntityTooLarge, newUnsupportedMediaType } from './status.js';
+
+/** kube-apiserver's limit on a request body (3 MiB). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+export const PATCH_MEDIA_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+  'application/apply-patch+cbor',
+];
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+/** The bare media type of a Content-Type header, lower-cased, without parameters. */
+export function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    throw newRequestEntityTooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw newRequestEntityTooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw newBadRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+}
+
+function parseYamlDocument(text: string): unknown {
+  try {
+    return parseYaml(text, { strict: true, uniqueKeys: true });
+  } catch (err) {
+    throw newBadRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Decodes an object body (POST/PUT); 415 for media types the server does not read. */
+export function decodeObjectBody(contentType: string | undefined, body: Buffer): JsonObject {
+  const type = mediaType(contentType) || 'application/json';
+  let value: unknown;
+  if (type === 'application/json') value = parseJson(body.toString('utf8'));
+  else if (type === 'application/yaml') value = parseYamlDocument(body.toString('utf8'));
+  else throw newUnsupportedMediaType(type, ['application/json', 'application/yaml']);
+  if (!isObject(value)) throw newBadRequest(`couldn't get version/kind; json parse error: expected an object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+  return value;
+}
+
+export function patchTypeOf(contentType: string | undefined): PatchType {
+  switch (mediaType(contentType)) {
+    case 'application/json-patch+json':
+      return 'json';
+    case 'application/merge-patch+json':
+      return 'merge';
+    case 'application/strategic-merge-patch+json':
+      return 'strategic';
+    case 'application/apply-patch+yaml':
+      return 'apply';
+    default:
+      throw newUnsupportedMediaType(mediaType(contentType), PATCH_MEDIA_TYPES.filter((t) => !t.endsWith('cbor')));
+  }
+}
+
+/** Decodes a patch body: JSON for every type, YAML (a superset) for apply patches. */
+export function decodePatchBody(type: PatchType, body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (type === 'apply') return parseYamlDocument(text);
+  return parseJson(text);
+}

@@ -1,0 +1,6 @@
+// The Kubernetes API server.
+export { ApiServer, KUBERNETES_VERSION, type ApiServerOptions } from './server.js';
+export { ensurePki, issueCertificate, type ClusterPki, type KeyPairPem } from './pki.js';
+export { writeKubeconfig, kubeconfigYaml } from './kubeconfig.js';
+export { StatusError, isStatusError, type Status } from './status.js';
+export type { UserInfo, Authorizer } from './auth.js';

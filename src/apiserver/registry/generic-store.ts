@@ -1,0 +1,531 @@
+// The generic registry: one implementation of create/get/list/update/delete/watch
+// for every kind, configured by its ResourceInfo and Strategy (upstream's
+// registry/generic/registry.Store). Storage errors become Kubernetes Status errors.
+
+import { randomUUID } from 'node:crypto';
+import { apiVersionOf, type KubeList, type KubeObject, type ObjectMeta } from '../../api/types.js';
+import { storageKey, storagePrefix, type ResourceInfo } from '../../api/resources.js';
+import {
+  decodeContinue,
+  encodeContinue,
+  isStorageError,
+  type KeyValue,
+  type ListOptions as StoreListOptions,
+  type Store,
+  type WatchEvent,
+  type Watcher,
+} from '../../storage/index.js';
+import {
+  newAlreadyExists,
+  newBadRequest,
+  newConflict,
+  newInternalError,
+  newInvalid,
+  newNotFound,
+  newResourceExpired,
+  newTimeout,
+  OPTIMISTIC_LOCK_MESSAGE,
+  StatusError,
+  type FieldCause,
+  type QualifiedResource,
+} from '../status.js';
+import { decodeCopy, decodeShared, encodeForStorage } from './codec.js';
+import type { Strategy } from './strategy.js';
+
+export interface RequestContext {
+  readonly namespace: string;
+  readonly user: { readonly name: string; readonly groups: readonly string[] };
+  readonly dryRun: boolean;
+  readonly fieldManager?: string;
+  readonly now: Date;
+}
+
+export interface ListRequest {
+  readonly resourceVersion?: string;
+  readonly resourceVersionMatch?: string;
+  readonly limit?: number;
+  readonly continue?: string;
+  /** Selector filter; undefined when nothing is filtered. */
+  readonly filter?: (obj: KubeObject) => boolean;
+}
+
+export interface WatchRequest {
+  readonly resourceVersion?: string;
+  readonly filter?: (obj: KubeObject) => boolean;
+  readonly sendInitialEvents?: boolean;
+}
+
+export interface DeleteRequest {
+  readonly preconditions?: { uid?: string; resourceVersion?: string };
+  readonly propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  readonly gracePeriodSeconds?: number;
+}
+
+export type ApiWatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface ApiWatchEvent {
+  readonly type: ApiWatchEventType;
+  readonly object: KubeObject;
+  /** The stored version behind the event, for encoders that memoize per version. */
+  readonly kv?: KeyValue;
+}
+
+export const GENERATE_NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function randomSuffix(): string {
+  let out = '';
+  for (let i = 0; i < 5; i++) out += GENERATE_NAME_CHARS[Math.floor(Math.random() * GENERATE_NAME_CHARS.length)];
+  return out;
+}
+
+export function dns1123SubdomainProblems(name: string): string[] {
+  const problems: string[] = [];
+  if (name.length > 253) problems.push('must be no more than 253 characters');
+  if (!DNS1123_SUBDOMAIN.test(name)) {
+    problems.push(
+      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+    );
+  }
+  return problems;
+}
+
+function parseResourceVersion(value: string | undefined, what = 'resourceVersion'): number {
+  if (value === undefined || value === '') return 0;
+  if (!/^\d+$/.test(value)) throw newBadRequest(`invalid ${what} "${value}"`);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw newBadRequest(`invalid ${what} "${value}"`);
+  return n;
+}
+
+function nowString(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function specOf(obj: KubeObject): string {
+  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
+  return JSON.stringify(rest);
+}
+
+export class GenericStore {
+  readonly qualified: QualifiedResource;
+  readonly apiVersion: string;
+
+  constructor(
+    readonly info: ResourceInfo,
+    readonly strategy: Strategy,
+    private readonly store: Store,
+  ) {
+    this.qualified = { group: info.group, resource: info.plural };
+    this.apiVersion = apiVersionOf(info.group, info.version);
+  }
+
+  key(namespace: string, name: string): string {
+    return storageKey(this.info, namespace, name);
+  }
+
+  prefix(namespace: string): string {
+    return storagePrefix(this.info, namespace);
+  }
+
+  /** Maps a storage failure to the Status kube-apiserver would send. */
+  private translate(err: unknown, name: string): never {
+    if (err instanceof StatusError) throw err;
+    if (isStorageError(err)) {
+      switch (err.code) {
+        case 'NotFound':
+          throw newNotFound(this.qualified, name);
+        case 'KeyExists':
+          throw newAlreadyExists(this.qualified, name);
+        case 'Conflict':
+          throw newConflict(this.qualified, name, OPTIMISTIC_LOCK_MESSAGE);
+        case 'Expired':
+          throw newResourceExpired(`too old resource version: ${err.revision ?? 0}`);
+        case 'FutureRevision':
+          throw newTimeout(`Too large resource version: ${err.message}`, 1);
+        case 'InvalidContinue':
+          throw newBadRequest(err.message);
+        case 'TooLarge':
+          throw newBadRequest(`etcdserver: request is too large`);
+        case 'InvalidKey':
+          throw newBadRequest(err.message);
+        default:
+          throw newInternalError(err.message);
+      }
+    }
+    throw err;
+  }
+
+  private withTypeMeta(obj: KubeObject): KubeObject {
+    if (obj.apiVersion === this.apiVersion && obj.kind === this.info.kind) return obj;
+    const { apiVersion: _a, kind: _k, ...rest } = obj;
+    return { apiVersion: this.apiVersion, kind: this.info.kind, ...rest };
+  }
+
+  private invalid(name: string, errors: FieldCause[]): StatusError {
+    return newInvalid({ group: this.info.group, kind: this.info.kind }, name, errors);
+  }
+
+  private validateName(name: string): FieldCause[] {
+    const problems = this.strategy.nameProblems ? this.strategy.nameProblems(name) : dns1123SubdomainProblems(name);
+    return problems.map((detail) => ({ type: 'FieldValueInvalid', field: 'metadata.name', message: `metadata.name: Invalid value: ${JSON.stringify(name)}: ${detail}` }));
+  }
+
+  // ---- reads -------------------------------------------------------------
+
+  async get(namespace: string, name: string, resourceVersion?: string): Promise<KubeObject> {
+    const key = this.key(namespace, name);
+    try {
+      const rv = resourceVersion === undefined || resourceVersion === '' ? undefined : parseResourceVersion(resourceVersion);
+      const result = await this.store.get(key, rv === undefined ? {} : { notOlderThan: rv });
+      if (!result.kv) throw newNotFound(this.qualified, name);
+      return decodeShared(result.kv);
+    } catch (err) {
+      return this.translate(err, name);
+    }
+  }
+
+  async list(namespace: string, request: ListRequest): Promise<KubeList> {
+    const prefix = this.prefix(namespace);
+    const options = this.listOptions(request);
+    const limit = request.limit && request.limit > 0 ? request.limit : 0;
+    try {
+      const items: KubeObject[] = [];
+      let page = await this.store.list(prefix, { ...options, ...(limit && !request.filter ? { limit } : {}) });
+      const revision = page.revision;
+      if (!request.filter) {
+        for (const kv of page.items) items.push(decodeShared(kv));
+        return this.listOf(items, revision, page.continue, page.remainingItemCount);
+      }
+      // Filtered: read on until the page is full, like upstream's etcd3 store.
+      for (;;) {
+        for (let i = 0; i < page.items.length; i++) {
+          const kv = page.items[i]!;
+          const obj = decodeShared(kv);
+          if (!request.filter(obj)) continue;
+          items.push(obj);
+          if (limit && items.length === limit) {
+            const more = i < page.items.length - 1 || page.continue !== undefined;
+            return this.listOf(items, revision, more ? encodeContinue(prefix, kv.key, revision) : undefined);
+          }
+        }
+        if (!page.continue) return this.listOf(items, revision);
+        page = await this.store.list(prefix, { continue: page.continue, limit: Math.max(limit * 2, 500) });
+      }
+    } catch (err) {
+      if (isStorageError(err, 'Expired') && request.continue) {
+        throw newResourceExpired(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+        );
+      }
+      return this.translate(err, '');
+    }
+  }
+
+  private listOptions(request: ListRequest): StoreListOptions {
+    if (request.continue) {
+      try {
+        decodeContinue(this.prefix(''), request.continue);
+      } catch {
+        // Upstream accepts tokens of any prefix of the resource; the storage validates.
+      }
+      return { continue: request.continue };
+    }
+    const rv = request.resourceVersion;
+    const match = request.resourceVersionMatch ?? '';
+    if (match && !['Exact', 'NotOlderThan'].includes(match)) {
+      throw newBadRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+    }
+    if (match && (rv === undefined || rv === '')) {
+      throw newBadRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    }
+    if (rv === undefined || rv === '') return {};
+    const revision = parseResourceVersion(rv);
+    if (match === 'Exact') {
+      if (revision === 0) throw newBadRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"');
+      return { revision };
+    }
+    return { notOlderThan: revision };
+  }
+
+  private listOf(items: KubeObject[], revision: number, token?: string, remaining?: number): KubeList {
+    const metadata: KubeList['metadata'] = { resourceVersion: String(revision) };
+    if (token) metadata.continue = token;
+    if (token && remaining !== undefined && remaining > 0) metadata.remainingItemCount = remaining;
+    return { apiVersion: this.apiVersion, kind: `${this.info.kind}List`, metadata, items: items.map((o) => this.withTypeMeta(o)) };
+  }
+
+  // ---- writes ------------------------------------------------------------
+
+  /** Fills server-set metadata and runs defaults, prepare and validation for a create. */
+  private prepareCreate(obj: KubeObject, ctx: RequestContext): KubeObject {
+    const meta: ObjectMeta = { ...(obj.metadata ?? {}) };
+    if (this.info.namespaced) {
+      if (meta.namespace && meta.namespace !== ctx.namespace) {
+        throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = ctx.namespace;
+    } else {
+      delete meta.namespace;
+    }
+    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = nowString(ctx.now);
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.selfLink;
+    if (this.strategy.generationTracksSpec) meta.generation = 1;
+    else delete meta.generation;
+    const prepared: KubeObject = { ...obj, apiVersion: this.apiVersion, kind: this.info.kind, metadata: meta };
+    this.strategy.defaults?.(prepared);
+    if (this.info.hasStatus && !this.strategy.prepareForCreate) delete prepared.status;
+    this.strategy.prepareForCreate?.(prepared);
+    const errors: FieldCause[] = [];
+    if (!obj.metadata?.name && !obj.metadata?.generateName) {
+      errors.push({ type: 'FieldValueRequired', field: 'metadata.name', message: 'metadata.name: Required value: name or generateName is required' });
+    } else {
+      errors.push(...this.validateName(meta.name!));
+    }
+    errors.push(...(this.strategy.validate?.(prepared) ?? []));
+    if (errors.length) throw this.invalid(meta.name ?? '', errors);
+    return prepared;
+  }
+
+  async create(obj: KubeObject, ctx: RequestContext): Promise<KubeObject> {
+    const prepared = this.prepareCreate(obj, ctx);
+    const name = prepared.metadata!.name!;
+    if (ctx.dryRun) {
+      const exists = (await this.store.get(this.key(ctx.namespace, name))).kv;
+      if (exists) throw newAlreadyExists(this.qualified, name);
+      return prepared;
+    }
+    try {
+      const kv = await this.store.create(this.key(ctx.namespace, name), encodeForStorage(prepared));
+      return decodeShared(kv);
+    } catch (err) {
+      return this.translate(err, name);
+    }
+  }
+
+  /**
+   * The one update path (PUT, PATCH, status and scale writes): reads the current
+   * object, lets `mutate` produce the new one, keeps what the client may not change,
+   * validates, and writes if the resourceVersion it read is still current.
+   */
+  async update(
+    namespace: string,
+    name: string,
+    mutate: (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>,
+    ctx: RequestContext,
+    options: { subresource?: string; forceAllowCreate?: boolean } = {},
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    const key = this.key(namespace, name);
+    let created = false;
+    let result: KubeObject | undefined;
+    let deleteAfter = false;
+    const tryUpdate = async (currentKv: KeyValue | undefined): Promise<Uint8Array | undefined> => {
+      const current = currentKv ? decodeCopy(currentKv) : undefined;
+      const next = await mutate(current);
+      const meta = next.metadata ?? {};
+      if (meta.name !== undefined && meta.name !== name) {
+        throw newBadRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+      }
+      if (this.info.namespaced && meta.namespace && meta.namespace !== namespace) {
+        throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      if (!current) {
+        if (!(this.strategy.allowCreateOnUpdate || options.forceAllowCreate) || options.subresource) throw newNotFound(this.qualified, name);
+        if (meta.resourceVersion) throw newNotFound(this.qualified, name);
+        created = true;
+        result = this.prepareCreate({ ...next, metadata: { ...meta, name } }, { ...ctx, namespace });
+        return encodeForStorage(result);
+      }
+      // resourceVersion in the body is a precondition (optimistic concurrency).
+      if (meta.resourceVersion && meta.resourceVersion !== current.metadata?.resourceVersion) {
+        throw newConflict(this.qualified, name, OPTIMISTIC_LOCK_MESSAGE);
+      }
+      result = this.prepareUpdate(next, current, ctx, options.subresource);
+      const m = result.metadata ?? {};
+      deleteAfter = !!m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0;
+      if (deleteAfter) return undefined;
+      return encodeForStorage(result);
+    };
+    if (ctx.dryRun) {
+      const current = (await this.store.get(key)).kv;
+      await tryUpdate(current).catch((err: unknown) => this.translate(err, name));
+      return { object: result!, created };
+    }
+    try {
+      const kv = await this.store.guaranteedUpdate(key, tryUpdate, { ignoreNotFound: true });
+      if (deleteAfter) {
+        // The last finalizer is gone from an object being deleted: delete it now.
+        const deleted = await this.store.delete(key, { preconditions: { modRevision: kv.modRevision } }).catch(() => kv);
+        return { object: decodeShared(deleted), created: false };
+      }
+      return { object: decodeShared(kv), created };
+    } catch (err) {
+      return this.translate(err, name);
+    }
+  }
+
+  private prepareUpdate(next: KubeObject, current: KubeObject, ctx: RequestContext, subresource?: string): KubeObject {
+    const old = current.metadata ?? {};
+    const incoming = next.metadata ?? {};
+    let updated: KubeObject;
+    if (subresource === 'status') {
+      // Status writes change status (and nothing else but labels/annotations upstream ignores too).
+      updated = { ...current, status: next.status };
+    } else {
+      updated = { ...next };
+      if (this.info.hasStatus) {
+        if (current.status === undefined) delete updated.status;
+        else updated.status = current.status;
+      }
+    }
+    const meta: ObjectMeta = subresource === 'status' ? { ...old } : { ...incoming };
+    // Fields the server owns.
+    meta.name = old.name!;
+    if (this.info.namespaced) meta.namespace = old.namespace!;
+    else delete meta.namespace;
+    meta.uid = old.uid!;
+    meta.creationTimestamp = old.creationTimestamp ?? null;
+    if (subresource !== 'delete') {
+      // Only a delete may set these (and once set, they stay).
+      if (old.deletionTimestamp) meta.deletionTimestamp = old.deletionTimestamp;
+      else delete meta.deletionTimestamp;
+      if (old.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
+      else delete meta.deletionGracePeriodSeconds;
+    }
+    delete meta.resourceVersion;
+    delete meta.selfLink;
+    if (old.generation !== undefined) meta.generation = old.generation;
+    updated.apiVersion = this.apiVersion;
+    updated.kind = this.info.kind;
+    updated.metadata = meta;
+    if (subresource !== 'status') this.strategy.defaults?.(updated);
+    if (this.strategy.generationTracksSpec && subresource !== 'status' && specOf(updated) !== specOf(current)) {
+      meta.generation = (old.generation ?? 0) + 1;
+    }
+    if (subresource !== 'status') this.strategy.prepareForUpdate?.(updated, current);
+    const errors = this.strategy.validateUpdate?.(updated, current) ?? this.strategy.validate?.(updated) ?? [];
+    if (errors.length) throw this.invalid(meta.name, errors);
+    void ctx;
+    return updated;
+  }
+
+  async delete(namespace: string, name: string, request: DeleteRequest, ctx: RequestContext): Promise<{ object: KubeObject; deleted: boolean }> {
+    const key = this.key(namespace, name);
+    try {
+      const currentKv = (await this.store.get(key)).kv;
+      if (!currentKv) throw newNotFound(this.qualified, name);
+      const current = decodeShared(currentKv);
+      this.checkDeletePreconditions(current, request, name);
+      const finalizers = new Set(current.metadata?.finalizers ?? []);
+      if (request.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
+      if (request.propagationPolicy === 'Orphan') finalizers.add('orphan');
+      const grace = this.strategy.gracefulDelete?.(current, request.gracePeriodSeconds);
+      if (finalizers.size > 0 || (grace !== undefined && grace > 0)) {
+        // Mark for deletion; finalizers (or the kubelet) complete it.
+        const { object } = await this.update(
+          namespace,
+          name,
+          (latest) => {
+            if (!latest) throw newNotFound(this.qualified, name);
+            this.checkDeletePreconditions(latest, request, name);
+            const meta = { ...(latest.metadata ?? {}) };
+            const merged = new Set([...(meta.finalizers ?? []), ...finalizers]);
+            meta.finalizers = [...merged];
+            if (!meta.deletionTimestamp) {
+              meta.deletionTimestamp = nowString(new Date(ctx.now.getTime() + (grace ?? 0) * 1000));
+              meta.deletionGracePeriodSeconds = grace ?? 0;
+            } else if (grace !== undefined && grace < (meta.deletionGracePeriodSeconds ?? Infinity)) {
+              meta.deletionGracePeriodSeconds = grace;
+            }
+            return { ...latest, metadata: meta };
+          },
+          ctx,
+          { subresource: 'delete' },
+        );
+        if (meta(object).finalizers?.length || (grace !== undefined && grace > 0)) return { object, deleted: false };
+        return { object, deleted: true };
+      }
+      if (ctx.dryRun) return { object: current, deleted: true };
+      const deleted = await this.store.delete(key, {
+        validate: (kv) => this.checkDeletePreconditions(decodeShared(kv), request, name),
+      });
+      return { object: decodeShared(deleted), deleted: true };
+    } catch (err) {
+      return this.translate(err, name);
+    }
+  }
+
+  private checkDeletePreconditions(current: KubeObject, request: DeleteRequest, name: string): void {
+    const pre = request.preconditions;
+    if (!pre) return;
+    if (pre.uid && pre.uid !== current.metadata?.uid) {
+      throw newConflict(this.qualified, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata?.uid ?? ''}`);
+    }
+    if (pre.resourceVersion && pre.resourceVersion !== current.metadata?.resourceVersion) {
+      throw newConflict(
+        this.qualified,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata?.resourceVersion ?? ''}`,
+      );
+    }
+  }
+
+  // ---- watch -------------------------------------------------------------
+
+  /**
+   * Starts a watch. Events are filtered by the selector with upstream's semantics: an
+   * object leaving the selection is DELETED, one entering it is ADDED.
+   */
+  async watch(namespace: string, request: WatchRequest): Promise<{ initial: ApiWatchEvent[]; watcher: Watcher; revision: number }> {
+    const prefix = this.prefix(namespace);
+    const rv = request.resourceVersion;
+    const initial: ApiWatchEvent[] = [];
+    let from: number;
+    try {
+      if (rv === undefined || rv === '' || rv === '0' || request.sendInitialEvents) {
+        // Start with the current state as ADDED events, then changes after it.
+        const list = await this.store.list(prefix, rv === '0' || rv === undefined || rv === '' ? { notOlderThan: 0 } : { notOlderThan: parseResourceVersion(rv) });
+        for (const kv of list.items) {
+          const obj = decodeShared(kv);
+          if (!request.filter || request.filter(obj)) initial.push({ type: 'ADDED', object: this.withTypeMeta(obj), kv });
+        }
+        from = list.revision;
+      } else {
+        from = parseResourceVersion(rv);
+      }
+      const watcher = this.store.watch(prefix, { fromRevision: from, progressNotify: true });
+      return { initial, watcher, revision: from };
+    } catch (err) {
+      return this.translate(err, '');
+    }
+  }
+
+  /** Turns storage events into API events for one watcher's selector. */
+  toApiEvents(events: readonly WatchEvent[], filter?: (obj: KubeObject) => boolean): ApiWatchEvent[] {
+    const out: ApiWatchEvent[] = [];
+    for (const event of events) {
+      const obj = decodeShared(event.kv);
+      if (!filter) {
+        out.push({ type: event.type, object: this.withTypeMeta(obj), kv: event.kv });
+        continue;
+      }
+      const now = event.type !== 'DELETED' && filter(obj);
+      const before = event.prevKv ? filter(decodeShared(event.prevKv)) : false;
+      if (event.type === 'DELETED') {
+        if (before) out.push({ type: 'DELETED', object: this.withTypeMeta(obj), kv: event.kv });
+      } else if (now && before) out.push({ type: 'MODIFIED', object: this.withTypeMeta(obj), kv: event.kv });
+      else if (now) out.push({ type: 'ADDED', object: this.withTypeMeta(obj), kv: event.kv });
+      else if (before) out.push({ type: 'DELETED', object: this.withTypeMeta(obj), kv: event.kv });
+    }
+    return out;
+  }
+}
+
+function meta(obj: KubeObject): ObjectMeta {
+  return obj.metadata ?? {};
+}

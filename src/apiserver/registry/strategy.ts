@@ -1,0 +1,23 @@
+// Per-kind behaviour plugged into the generic registry (upstream's REST strategies).
+
+import type { KubeObject } from '../../api/types.js';
+import type { FieldCause } from '../status.js';
+
+export interface Strategy {
+  /** Scheme defaulting: applied to every object a request creates or updates. */
+  defaults?(obj: KubeObject): void;
+  /** Bump metadata.generation when anything but metadata and status changes. */
+  readonly generationTracksSpec?: boolean;
+  prepareForCreate?(obj: KubeObject): void;
+  prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
+  validate?(obj: KubeObject): FieldCause[];
+  validateUpdate?(obj: KubeObject, old: KubeObject): FieldCause[];
+  /** PUT of a missing object creates it (upstream: events, leases, nodes...). */
+  readonly allowCreateOnUpdate?: boolean;
+  /** Validates metadata.name; returns error details (default: DNS-1123 subdomain). */
+  nameProblems?(name: string): string[];
+  /** Field selector values per supported field, besides metadata.name and metadata.namespace. */
+  readonly fieldSelectors?: Readonly<Record<string, (obj: KubeObject) => string>>;
+  /** Pods: a delete with a grace period marks the object instead of removing it. */
+  gracefulDelete?(obj: KubeObject, requestedGraceSeconds: number | undefined): number | undefined;
+}

@@ -1,0 +1,295 @@
+// The Kubernetes API server: HTTPS, authentication -> authorization -> admission ->
+// the generic registry, discovery, and the request limits of kube-apiserver.
+
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { BUILTIN_RESOURCES, type ResourceInfo } from '../api/resources.js';
+import type { KubeObject } from '../api/types.js';
+import type { Store } from '../storage/index.js';
+import {
+  ANONYMOUS,
+  AuthenticatedAllowAuthorizer,
+  ClientCertAuthenticator,
+  PUBLIC_PATHS,
+  StaticTokenAuthenticator,
+  UnionAuthenticator,
+  type Authenticator,
+  type Authorizer,
+  type UserInfo,
+} from './auth.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, wantsAggregatedDiscovery } from './discovery.js';
+import type { ClusterPki } from './pki.js';
+import { GenericStore, type RequestContext } from './registry/generic-store.js';
+import { parseRequestInfo, type RequestInfo, type ResourceRequestInfo } from './request-info.js';
+import { ResourceHandler, sendJson } from './resource-handler.js';
+import { newForbidden, newInternalError, newNotFound, newNotFoundPath, newTooManyRequests, newUnauthorized, StatusError } from './status.js';
+import { strategyFor } from './strategies.js';
+import { defaultTablePrinter, type TablePrinter } from './table.js';
+import { listFilterFor } from './selectors.js';
+import { applyPatch } from './patch.js';
+import type { WatchSettings } from './watch-stream.js';
+
+export const KUBERNETES_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-skiff' };
+
+export interface ApiServerOptions {
+  readonly store: Store;
+  readonly pki: ClusterPki;
+  readonly port: number;
+  readonly host?: string;
+  /** Static bearer tokens (kube-apiserver --token-auth-file format). */
+  readonly tokenFile?: string;
+  readonly authorizer?: Authorizer;
+  readonly now?: () => Date;
+  readonly watch?: Partial<WatchSettings>;
+  readonly maxReadInflight?: number;
+  readonly maxMutatingInflight?: number;
+  readonly printerFor?: (group: string, resource: string) => TablePrinter;
+  /** Called with unexpected errors (bugs, I/O); the client gets a 500. */
+  readonly onError?: (err: unknown, req: IncomingMessage) => void;
+}
+
+const LONG_RUNNING_VERBS = new Set(['watch', 'proxy', 'connect']);
+const LONG_RUNNING_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
+const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export class ApiServer {
+  private readonly server: Server;
+  private readonly stores = new Map<string, GenericStore>();
+  private readonly resources: ResourceInfo[] = [];
+  private readonly authenticator: Authenticator;
+  private readonly authorizer: Authorizer;
+  private readonly handler: ResourceHandler;
+  private readonly sockets = new Set<Socket>();
+  private readonly now: () => Date;
+  private inflightRead = 0;
+  private inflightMutating = 0;
+  private address: AddressInfo | undefined;
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.now = options.now ?? (() => new Date());
+    for (const info of BUILTIN_RESOURCES) this.serve(info);
+    const authenticators: Authenticator[] = [new ClientCertAuthenticator()];
+    if (options.tokenFile) authenticators.push(StaticTokenAuthenticator.fromFile(options.tokenFile));
+    this.authenticator = new UnionAuthenticator(authenticators);
+    this.authorizer = options.authorizer ?? new AuthenticatedAllowAuthorizer();
+    const printerFor = options.printerFor ?? (() => defaultTablePrinter);
+    this.handler = new ResourceHandler({
+      printerFor,
+      listFilter: listFilterFor,
+      applyPatch,
+      admit: (store, verb, ctx, obj) => this.admit(store, verb, ctx, obj),
+      watch: {
+        bookmarkIntervalMs: options.watch?.bookmarkIntervalMs ?? 60_000,
+        defaultTimeoutMs: options.watch?.defaultTimeoutMs ?? (() => (1800 + Math.random() * 1800) * 1000),
+      },
+      now: this.now,
+    });
+    this.server = createServer(
+      {
+        key: options.pki.server.keyPem,
+        cert: options.pki.server.certPem,
+        ca: options.pki.ca.certPem,
+        requestCert: true,
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.2',
+      },
+      (req, res) => void this.handle(req, res),
+    );
+    this.server.keepAliveTimeout = 65_000;
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /** Serves a resource through the generic registry (built-ins now, CRDs later). */
+  serve(info: ResourceInfo): GenericStore {
+    const store = new GenericStore(info, strategyFor(info), this.options.store);
+    this.stores.set(`${info.group}/${info.version}/${info.plural}`, store);
+    this.resources.push(info);
+    return store;
+  }
+
+  storeFor(group: string, version: string, plural: string): GenericStore | undefined {
+    return this.stores.get(`${group}/${version}/${plural}`);
+  }
+
+  async start(): Promise<AddressInfo> {
+    await this.bootstrap();
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host ?? '::', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.address = this.server.address() as AddressInfo;
+    return this.address;
+  }
+
+  get port(): number {
+    return this.address?.port ?? this.options.port;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+      for (const socket of this.sockets) socket.destroy();
+    });
+  }
+
+  /** The objects every cluster starts with. */
+  private async bootstrap(): Promise<void> {
+    const namespaces = this.storeFor('', 'v1', 'namespaces')!;
+    const ctx = this.systemContext('');
+    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      try {
+        await namespaces.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, ctx);
+      } catch (err) {
+        if (!(err instanceof StatusError && err.reason === 'AlreadyExists')) throw err;
+      }
+    }
+  }
+
+  systemContext(namespace: string): RequestContext {
+    return { namespace, user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, now: this.now() };
+  }
+
+  private async admit(store: GenericStore, verb: string, ctx: RequestContext, _obj?: KubeObject): Promise<void> {
+    // Namespace lifecycle: new content needs a namespace that exists and is not terminating.
+    if (verb !== 'create' || !store.info.namespaced) return;
+    const namespaces = this.storeFor('', 'v1', 'namespaces')!;
+    let ns: KubeObject;
+    try {
+      ns = await namespaces.get('', ctx.namespace);
+    } catch (err) {
+      if (err instanceof StatusError && err.code === 404) throw newNotFound({ group: '', resource: 'namespaces' }, ctx.namespace);
+      throw err;
+    }
+    if (ns.metadata?.deletionTimestamp) {
+      throw newForbidden(store.qualified, _obj?.metadata?.name ?? '', `unable to create new content in namespace ${ctx.namespace} because it is being terminated`);
+    }
+  }
+
+  private sendError(res: ServerResponse, err: unknown, req: IncomingMessage): void {
+    const status = err instanceof StatusError ? err.status : newInternalError(err instanceof Error ? err.message : String(err)).status;
+    if (!(err instanceof StatusError)) this.options.onError?.(err, req);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (status.code === 429) res.setHeader('Retry-After', String(status.details?.retryAfterSeconds ?? 1));
+    sendJson(res, status.code, status);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname;
+    let release: (() => void) | undefined;
+    try {
+      const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+      let user = this.authenticator.authenticate(req);
+      if (!user) {
+        // Anonymous clients may only read the public paths; a bad token is always 401.
+        if (req.headers.authorization !== undefined || !PUBLIC_PATHS.has(path)) throw newUnauthorized();
+        user = ANONYMOUS;
+      } else {
+        const decision = await this.authorizer.authorize(user, info);
+        if (!decision.allowed) throw this.forbidden(user, info, decision.reason);
+      }
+      release = this.acquireInflight(req, info);
+      if (info.isResourceRequest) await this.serveResource(req, res, info, user, url.searchParams);
+      else this.serveNonResource(req, res, path);
+    } catch (err) {
+      this.sendError(res, err, req);
+    } finally {
+      release?.();
+    }
+  }
+
+  private forbidden(user: UserInfo, info: RequestInfo, reason: string): StatusError {
+    if (!info.isResourceRequest) return newForbidden({ group: '', resource: '' }, '', `User "${user.name}" cannot ${info.verb} path "${info.path}"${reason ? `: ${reason}` : ''}`);
+    const scope = info.namespace ? ` in the namespace "${info.namespace}"` : ' at the cluster scope';
+    const resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
+    return newForbidden(
+      { group: info.apiGroup, resource },
+      info.name,
+      `User "${user.name}" cannot ${info.verb} resource "${resource}" in API group "${info.apiGroup}"${scope}${reason ? `: ${reason}` : ''}`,
+    );
+  }
+
+  /** kube-apiserver's max-requests-inflight limits; long-running requests are exempt. */
+  private acquireInflight(req: IncomingMessage, info: RequestInfo): (() => void) | undefined {
+    if (info.isResourceRequest && (LONG_RUNNING_VERBS.has(info.verb) || LONG_RUNNING_SUBRESOURCES.has(info.subresource))) return undefined;
+    const mutating = MUTATING_METHODS.has(req.method ?? 'GET');
+    if (mutating) {
+      if (this.inflightMutating >= (this.options.maxMutatingInflight ?? 200)) throw newTooManyRequests(1);
+      this.inflightMutating++;
+      return () => this.inflightMutating--;
+    }
+    if (this.inflightRead >= (this.options.maxReadInflight ?? 400)) throw newTooManyRequests(1);
+    this.inflightRead++;
+    return () => this.inflightRead--;
+  }
+
+  private async serveResource(req: IncomingMessage, res: ServerResponse, info: ResourceRequestInfo, user: UserInfo, query: URLSearchParams): Promise<void> {
+    const store = this.storeFor(info.apiGroup, info.apiVersion, info.resource);
+    if (!store) throw newNotFoundPath(info.path);
+    await this.handler.serve(req, res, info, store, user, query);
+  }
+
+  private serveNonResource(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    if (trimmed === '/healthz' || trimmed === '/livez' || trimmed === '/readyz' || /^\/(healthz|livez|readyz)\/[a-z-]+$/.test(trimmed)) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+      res.end('ok');
+      return;
+    }
+    if (trimmed === '/version') {
+      sendJson(res, 200, {
+        ...KUBERNETES_VERSION,
+        gitCommit: '0000000000000000000000000000000000000000',
+        gitTreeState: 'clean',
+        buildDate: '2026-11-28T00:00:00Z',
+        goVersion: `node${process.versions.node}`,
+        compiler: 'tsc',
+        platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+      });
+      return;
+    }
+    const aggregated = wantsAggregatedDiscovery(req.headers.accept);
+    if (trimmed === '/api') {
+      if (aggregated) {
+        sendJson(res, 200, aggregatedDiscovery(this.resources, true, aggregated), `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList`);
+        return;
+      }
+      sendJson(res, 200, apiVersions(`${req.socket.localAddress ?? '127.0.0.1'}:${this.port}`));
+      return;
+    }
+    if (trimmed === '/apis') {
+      if (aggregated) {
+        sendJson(res, 200, aggregatedDiscovery(this.resources, false, aggregated), `application/json;g=apidiscovery.k8s.io;v=${aggregated};as=APIGroupDiscoveryList`);
+        return;
+      }
+      sendJson(res, 200, apiGroupList(this.resources));
+      return;
+    }
+    const parts = trimmed.split('/').filter(Boolean);
+    if (parts[0] === 'api' && parts.length === 2) {
+      const list = apiResourceList(this.resources, '', parts[1]!);
+      if (list) return sendJson(res, 200, list);
+    }
+    if (parts[0] === 'apis' && parts.length === 2) {
+      const group = apiGroup(this.resources, parts[1]!);
+      if (group) return sendJson(res, 200, group);
+    }
+    if (parts[0] === 'apis' && parts.length === 3) {
+      const list = apiResourceList(this.resources, parts[1]!, parts[2]!);
+      if (list) return sendJson(res, 200, list);
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    res.end('404 page not found\n');
+  }
+}

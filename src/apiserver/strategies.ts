@@ -1,0 +1,169 @@
+// Per-kind strategies of the built-in resources: defaults, create/update
+// preparation and validation, the way upstream's registry strategies behave.
+
+import type { ResourceInfo } from '../api/resources.js';
+import { isObject, type KubeObject } from '../api/types.js';
+import type { FieldCause } from './status.js';
+import type { Strategy } from './registry/strategy.js';
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function dns1123LabelProblems(name: string): string[] {
+  const problems: string[] = [];
+  if (name.length > 63) problems.push('must be no more than 63 characters');
+  if (!DNS1123_LABEL.test(name)) {
+    problems.push(
+      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+    );
+  }
+  return problems;
+}
+
+/** Path segment names that cannot be object names (upstream's path.IsValidPathSegmentName). */
+function pathSegmentProblems(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  for (const bad of ['/', '%']) if (name.includes(bad)) return [`may not contain '${bad}'`];
+  return [];
+}
+
+function required(field: string): FieldCause {
+  return { type: 'FieldValueRequired', field, message: `${field}: Required value` };
+}
+
+const SPEC_KINDS = new Set([
+  'apps/Deployment',
+  'apps/ReplicaSet',
+  'apps/StatefulSet',
+  'apps/DaemonSet',
+  'batch/Job',
+  'batch/CronJob',
+  '/ReplicationController',
+  'autoscaling/HorizontalPodAutoscaler',
+  'policy/PodDisruptionBudget',
+  'networking.k8s.io/Ingress',
+  'networking.k8s.io/NetworkPolicy',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  'scheduling.k8s.io/PriorityClass',
+  '/Service',
+]);
+
+const namespaceStrategy: Strategy = {
+  nameProblems: dns1123LabelProblems,
+  defaults(obj) {
+    const spec = isObject(obj.spec) ? obj.spec : {};
+    if (!Array.isArray(spec.finalizers)) spec.finalizers = ['kubernetes'];
+    obj.spec = spec;
+  },
+  prepareForCreate(obj) {
+    obj.status = { phase: 'Active' };
+    // Upstream labels every namespace with its own name.
+    obj.metadata = { ...obj.metadata, labels: { ...(obj.metadata?.labels ?? {}), 'kubernetes.io/metadata.name': obj.metadata!.name! } };
+  },
+  prepareForUpdate(obj) {
+    obj.metadata = { ...obj.metadata, labels: { ...(obj.metadata?.labels ?? {}), 'kubernetes.io/metadata.name': obj.metadata!.name! } };
+  },
+  fieldSelectors: { 'status.phase': (o) => String((o.status as { phase?: string } | undefined)?.phase ?? '') },
+};
+
+const podStrategy: Strategy = {
+  prepareForCreate(obj) {
+    obj.status = { phase: 'Pending', qosClass: podQosClass(obj) };
+  },
+  validate(obj) {
+    const errors: FieldCause[] = [];
+    const spec = isObject(obj.spec) ? obj.spec : undefined;
+    if (!spec) return [required('spec.containers')];
+    const containers = Array.isArray(spec.containers) ? spec.containers : [];
+    if (containers.length === 0) errors.push(required('spec.containers'));
+    containers.forEach((c, i) => {
+      if (!isObject(c) || typeof c.name !== 'string' || c.name === '') errors.push(required(`spec.containers[${i}].name`));
+      if (!isObject(c) || typeof c.image !== 'string' || c.image === '') errors.push(required(`spec.containers[${i}].image`));
+    });
+    return errors;
+  },
+  gracefulDelete(obj, requested) {
+    const spec = isObject(obj.spec) ? obj.spec : {};
+    // Unscheduled pods have no kubelet to wait for.
+    if (!spec.nodeName) return 0;
+    const phase = isObject(obj.status) ? obj.status.phase : undefined;
+    if (phase === 'Succeeded' || phase === 'Failed') return 0;
+    if (requested !== undefined) return requested;
+    return typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30;
+  },
+  fieldSelectors: {
+    'spec.nodeName': (o) => String((o.spec as { nodeName?: string } | undefined)?.nodeName ?? ''),
+    'spec.restartPolicy': (o) => String((o.spec as { restartPolicy?: string } | undefined)?.restartPolicy ?? ''),
+    'spec.schedulerName': (o) => String((o.spec as { schedulerName?: string } | undefined)?.schedulerName ?? ''),
+    'spec.serviceAccountName': (o) => String((o.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName ?? ''),
+    'spec.hostNetwork': (o) => String((o.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork ?? false),
+    'status.phase': (o) => String((o.status as { phase?: string } | undefined)?.phase ?? ''),
+    'status.podIP': (o) => String((o.status as { podIP?: string } | undefined)?.podIP ?? ''),
+    'status.nominatedNodeName': (o) => String((o.status as { nominatedNodeName?: string } | undefined)?.nominatedNodeName ?? ''),
+  },
+};
+
+/** Upstream's QoS class: Guaranteed, Burstable or BestEffort from requests and limits. */
+export function podQosClass(pod: KubeObject): string {
+  const spec = isObject(pod.spec) ? pod.spec : {};
+  const containers = [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), ...(Array.isArray(spec.containers) ? spec.containers : [])];
+  let anyResource = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const resources = isObject(c) && isObject(c.resources) ? c.resources : {};
+    const requests = isObject(resources.requests) ? resources.requests : {};
+    const limits = isObject(resources.limits) ? resources.limits : {};
+    if (Object.keys(requests).length || Object.keys(limits).length) anyResource = true;
+    for (const r of ['cpu', 'memory']) {
+      if (limits[r] === undefined) guaranteed = false;
+      else if (requests[r] !== undefined && String(requests[r]) !== String(limits[r])) guaranteed = false;
+    }
+  }
+  if (!anyResource) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+const eventStrategy: Strategy = {
+  allowCreateOnUpdate: true,
+  nameProblems: pathSegmentProblems,
+  fieldSelectors: {
+    'involvedObject.kind': (o) => String((o.involvedObject as { kind?: string } | undefined)?.kind ?? ''),
+    'involvedObject.namespace': (o) => String((o.involvedObject as { namespace?: string } | undefined)?.namespace ?? ''),
+    'involvedObject.name': (o) => String((o.involvedObject as { name?: string } | undefined)?.name ?? ''),
+    'involvedObject.uid': (o) => String((o.involvedObject as { uid?: string } | undefined)?.uid ?? ''),
+    'involvedObject.apiVersion': (o) => String((o.involvedObject as { apiVersion?: string } | undefined)?.apiVersion ?? ''),
+    'involvedObject.resourceVersion': (o) => String((o.involvedObject as { resourceVersion?: string } | undefined)?.resourceVersion ?? ''),
+    'involvedObject.fieldPath': (o) => String((o.involvedObject as { fieldPath?: string } | undefined)?.fieldPath ?? ''),
+    reason: (o) => String(o.reason ?? ''),
+    reportingComponent: (o) => String(o.reportingComponent ?? ''),
+    source: (o) => String((o.source as { component?: string } | undefined)?.component ?? ''),
+    type: (o) => String(o.type ?? ''),
+  },
+};
+
+const RBAC_NAMES: Partial<Strategy> = { nameProblems: pathSegmentProblems };
+
+export function strategyFor(info: ResourceInfo): Strategy {
+  const id = `${info.group}/${info.kind}`;
+  switch (id) {
+    case '/Namespace':
+      return namespaceStrategy;
+    case '/Pod':
+      return podStrategy;
+    case '/Event':
+    case 'events.k8s.io/Event':
+      return eventStrategy;
+    case '/Node':
+      return { allowCreateOnUpdate: false, fieldSelectors: { 'spec.unschedulable': (o) => String((o.spec as { unschedulable?: boolean } | undefined)?.unschedulable ?? false) } };
+    case '/Secret':
+      return { fieldSelectors: { type: (o) => String(o.type ?? '') } };
+    case 'coordination.k8s.io/Lease':
+      return { allowCreateOnUpdate: false };
+    case 'rbac.authorization.k8s.io/Role':
+    case 'rbac.authorization.k8s.io/ClusterRole':
+    case 'rbac.authorization.k8s.io/RoleBinding':
+    case 'rbac.authorization.k8s.io/ClusterRoleBinding':
+      return RBAC_NAMES;
+    default:
+      return SPEC_KINDS.has(id) ? { generationTracksSpec: true } : {};
+  }
+}

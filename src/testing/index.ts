@@ -1,0 +1,1 @@
+export { checkLeaksAfterAll } from './leaks.js';
