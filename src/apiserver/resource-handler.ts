@@ -17,6 +17,9 @@ export interface ResourceHandlerDeps {
   readonly listFilter: (store: GenericStore, query: URLSearchParams) => ((obj: KubeObject) => boolean) | undefined;
   readonly applyPatch: (store: GenericStore, type: PatchType, current: KubeObject | undefined, patch: unknown, ctx: RequestContext) => KubeObject;
   readonly admit: (store: GenericStore, verb: string, ctx: RequestContext, obj?: KubeObject) => Promise<void>;
+  /** Computed (not stored) resources and server-side subresources. */
+  readonly createVirtual: (store: GenericStore, body: KubeObject, ctx: RequestContext, req: IncomingMessage) => Promise<KubeObject | undefined>;
+  readonly bindPod: (binding: KubeObject, ctx: RequestContext, podName: string) => Promise<KubeObject>;
   readonly watch: WatchSettings;
   readonly now: () => Date;
 }
@@ -85,9 +88,27 @@ export class ResourceHandler {
       })(),
     };
 
+    if (subresource === 'binding' && store.info.plural === 'pods' && verb === 'create') {
+      const binding = decodeObjectBody(req.headers['content-type'], await readBody(req)) as KubeObject;
+      return sendJson(res, 201, await this.deps.bindPod(binding, ctx, info.name));
+    }
+    if (subresource === 'finalize' && store.info.plural === 'namespaces' && verb === 'update') {
+      return this.finalizeNamespace(req, res, store, ctx, info.name);
+    }
     if (subresource && !['status', 'scale'].includes(subresource)) {
       if (!store.info.subresources.includes(subresource)) throw newNotFound(store.qualified, info.name);
       throw newMethodNotSupported({ group: store.info.group, resource: `${store.info.plural}/${subresource}` }, verb);
+    }
+    if (store.info.virtual) {
+      if (verb === 'create') {
+        const body = await this.readObject(req, store);
+        const result = await this.deps.createVirtual(store, body, ctx, req);
+        if (result) return sendJson(res, 201, result);
+      }
+      if (verb === 'list' && store.info.plural === 'componentstatuses') {
+        return sendJson(res, 200, { kind: 'ComponentStatusList', apiVersion: 'v1', metadata: {}, items: [] });
+      }
+      throw newMethodNotSupported(store.qualified, verb);
     }
     if (subresource && !store.info.subresources.includes(subresource)) throw newNotFound(store.qualified, info.name);
 
@@ -221,6 +242,23 @@ export class ResourceHandler {
       { ...(subresource ? { subresource } : {}), forceAllowCreate: type === 'apply' },
     );
     this.respondObject(req, res, store, created ? 201 : 200, object, new URLSearchParams());
+  }
+
+  /** PUT namespaces/NAME/finalize: the namespace controller's spec.finalizers update. */
+  private async finalizeNamespace(req: IncomingMessage, res: ServerResponse, store: GenericStore, ctx: RequestContext, name: string): Promise<void> {
+    const body = decodeObjectBody(req.headers['content-type'], await readBody(req)) as KubeObject;
+    const finalizers = isObject(body.spec) && Array.isArray(body.spec.finalizers) ? body.spec.finalizers : [];
+    const { object } = await store.update(
+      '',
+      name,
+      (current) => {
+        if (!current) throw newNotFound(store.qualified, name);
+        return { ...current, spec: { ...(isObject(current.spec) ? current.spec : {}), finalizers } };
+      },
+      ctx,
+      { subresource: 'finalize' },
+    );
+    sendJson(res, 200, object);
   }
 
   private async deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<{ propagationPolicy?: 'Orphan' | 'Background' | 'Foreground'; gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } }> {

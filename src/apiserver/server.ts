@@ -21,6 +21,7 @@ import {
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, wantsAggregatedDiscovery } from './discovery.js';
 import type { ClusterPki } from './pki.js';
 import { GenericStore, type RequestContext } from './registry/generic-store.js';
+import type { Strategy } from './registry/strategy.js';
 import { parseRequestInfo, type RequestInfo, type ResourceRequestInfo } from './request-info.js';
 import { ResourceHandler, sendJson } from './resource-handler.js';
 import { newForbidden, newInternalError, newNotFound, newNotFoundPath, newTooManyRequests, newUnauthorized, StatusError } from './status.js';
@@ -29,6 +30,7 @@ import { defaultTablePrinter, type TablePrinter } from './table.js';
 import { listFilterFor } from './selectors.js';
 import { applyPatch } from './patch.js';
 import type { WatchSettings } from './watch-stream.js';
+import { bindPod, createVirtual, type VirtualDeps } from './virtual.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-skiff' };
 
@@ -61,6 +63,7 @@ export class ApiServer {
   private readonly authorizer: Authorizer;
   private readonly handler: ResourceHandler;
   private readonly sockets = new Set<Socket>();
+  private readonly printers = new Map<string, TablePrinter>();
   private readonly now: () => Date;
   private inflightRead = 0;
   private inflightMutating = 0;
@@ -73,12 +76,15 @@ export class ApiServer {
     if (options.tokenFile) authenticators.push(StaticTokenAuthenticator.fromFile(options.tokenFile));
     this.authenticator = new UnionAuthenticator(authenticators);
     this.authorizer = options.authorizer ?? new AuthenticatedAllowAuthorizer();
-    const printerFor = options.printerFor ?? (() => defaultTablePrinter);
+    const builtinPrinter = options.printerFor ?? (() => defaultTablePrinter);
+    const printerFor = (group: string, resource: string) => this.printers.get(`${group}/${resource}`) ?? builtinPrinter(group, resource);
     this.handler = new ResourceHandler({
       printerFor,
       listFilter: listFilterFor,
       applyPatch,
       admit: (store, verb, ctx, obj) => this.admit(store, verb, ctx, obj),
+      createVirtual: (store, body, ctx, req) => createVirtual(this.virtualDeps(), store, body, ctx, req),
+      bindPod: (binding, ctx, podName) => bindPod(this.virtualDeps(), binding, ctx, podName),
       watch: {
         bookmarkIntervalMs: options.watch?.bookmarkIntervalMs ?? 60_000,
         defaultTimeoutMs: options.watch?.defaultTimeoutMs ?? (() => (1800 + Math.random() * 1800) * 1000),
@@ -103,12 +109,32 @@ export class ApiServer {
     });
   }
 
-  /** Serves a resource through the generic registry (built-ins now, CRDs later). */
-  serve(info: ResourceInfo): GenericStore {
-    const store = new GenericStore(info, strategyFor(info), this.options.store);
-    this.stores.set(`${info.group}/${info.version}/${info.plural}`, store);
+  /**
+   * Serves a resource through the generic registry: the built-ins at construction,
+   * custom resources when their CRD is established. Replaces an earlier registration.
+   */
+  serve(info: ResourceInfo, strategy: Strategy = strategyFor(info), printer?: TablePrinter): GenericStore {
+    const id = `${info.group}/${info.version}/${info.plural}`;
+    this.unserve(info.group, info.version, info.plural);
+    const store = new GenericStore(info, strategy, this.options.store);
+    this.stores.set(id, store);
     this.resources.push(info);
+    if (printer) this.printers.set(`${info.group}/${info.plural}`, printer);
     return store;
+  }
+
+  /** Stops serving a resource (a CRD version removed or the CRD deleted). Stored objects stay. */
+  unserve(group: string, version: string, plural: string): void {
+    const id = `${group}/${version}/${plural}`;
+    if (!this.stores.delete(id)) return;
+    const index = this.resources.findIndex((r) => r.group === group && r.version === version && r.plural === plural);
+    if (index >= 0) this.resources.splice(index, 1);
+    if (!this.resources.some((r) => r.group === group && r.plural === plural)) this.printers.delete(`${group}/${plural}`);
+  }
+
+  /** Every resource served now, built-in and custom (discovery and OpenAPI read this). */
+  servedResources(): readonly ResourceInfo[] {
+    return this.resources;
   }
 
   storeFor(group: string, version: string, plural: string): GenericStore | undefined {
@@ -151,6 +177,10 @@ export class ApiServer {
         if (!(err instanceof StatusError && err.reason === 'AlreadyExists')) throw err;
       }
     }
+  }
+
+  private virtualDeps(): VirtualDeps {
+    return { authorizer: this.authorizer, authenticator: this.authenticator, storeFor: (g, v, p) => this.storeFor(g, v, p) };
   }
 
   systemContext(namespace: string): RequestContext {

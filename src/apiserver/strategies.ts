@@ -63,6 +63,13 @@ const namespaceStrategy: Strategy = {
     obj.metadata = { ...obj.metadata, labels: { ...(obj.metadata?.labels ?? {}), 'kubernetes.io/metadata.name': obj.metadata!.name! } };
   },
   fieldSelectors: { 'status.phase': (o) => String((o.status as { phase?: string } | undefined)?.phase ?? '') },
+  pendingFinalization(obj) {
+    const spec = isObject(obj.spec) ? obj.spec : {};
+    return Array.isArray(spec.finalizers) && spec.finalizers.length > 0;
+  },
+  onMarkedForDeletion(obj) {
+    obj.status = { ...(isObject(obj.status) ? obj.status : {}), phase: 'Terminating' };
+  },
 };
 
 const podStrategy: Strategy = {

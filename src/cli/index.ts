@@ -27,6 +27,18 @@ program
     await runServer(options);
   });
 
+program
+  .command('kubectl')
+  .description("run the machine's kubectl against the local cluster (DATA_DIR/kubeconfig.yaml)")
+  .option('--data-dir <dir>', 'data directory of the cluster', process.env.SKIFF_DATA_DIR ?? '.skiff')
+  .allowUnknownOption()
+  .helpOption(false)
+  .argument('[args...]', 'kubectl arguments')
+  .action(async (args: string[], options: { dataDir: string }) => {
+    const { runKubectl } = await import('./kubectl.js');
+    process.exitCode = await runKubectl(options.dataDir, args);
+  });
+
 const datastore = program.command('datastore').description('inspect a datastore');
 datastore
   .command('status')

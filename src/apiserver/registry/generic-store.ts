@@ -34,7 +34,7 @@ import type { Strategy } from './strategy.js';
 
 export interface RequestContext {
   readonly namespace: string;
-  readonly user: { readonly name: string; readonly groups: readonly string[] };
+  readonly user: { readonly name: string; readonly uid?: string; readonly groups: readonly string[] };
   readonly dryRun: boolean;
   readonly fieldManager?: string;
   readonly now: Date;
@@ -347,7 +347,8 @@ export class GenericStore {
       }
       result = this.prepareUpdate(next, current, ctx, options.subresource);
       const m = result.metadata ?? {};
-      deleteAfter = !!m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0;
+      deleteAfter =
+        !!m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0 && !this.strategy.pendingFinalization?.(result);
       if (deleteAfter) return undefined;
       return encodeForStorage(result);
     };
@@ -374,14 +375,18 @@ export class GenericStore {
     const incoming = next.metadata ?? {};
     let updated: KubeObject;
     if (subresource === 'status') {
-      // Status writes change status (and nothing else but labels/annotations upstream ignores too).
+      // A status write changes status only.
       updated = { ...current, status: next.status };
-    } else {
+    } else if (!subresource) {
+      // A write of the main resource leaves status to the status subresource.
       updated = { ...next };
       if (this.info.hasStatus) {
         if (current.status === undefined) delete updated.status;
         else updated.status = current.status;
       }
+    } else {
+      // Server-side subresources (binding, scale, finalize, delete) compute the whole object.
+      updated = { ...next };
     }
     const meta: ObjectMeta = subresource === 'status' ? { ...old } : { ...incoming };
     // Fields the server owns.
@@ -425,7 +430,8 @@ export class GenericStore {
       if (request.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
       if (request.propagationPolicy === 'Orphan') finalizers.add('orphan');
       const grace = this.strategy.gracefulDelete?.(current, request.gracePeriodSeconds);
-      if (finalizers.size > 0 || (grace !== undefined && grace > 0)) {
+      const pending = this.strategy.pendingFinalization?.(current) ?? false;
+      if (finalizers.size > 0 || (grace !== undefined && grace > 0) || pending) {
         // Mark for deletion; finalizers (or the kubelet) complete it.
         const { object } = await this.update(
           namespace,
@@ -435,19 +441,22 @@ export class GenericStore {
             this.checkDeletePreconditions(latest, request, name);
             const meta = { ...(latest.metadata ?? {}) };
             const merged = new Set([...(meta.finalizers ?? []), ...finalizers]);
-            meta.finalizers = [...merged];
+            if (merged.size > 0) meta.finalizers = [...merged];
+            else delete meta.finalizers;
             if (!meta.deletionTimestamp) {
               meta.deletionTimestamp = nowString(new Date(ctx.now.getTime() + (grace ?? 0) * 1000));
               meta.deletionGracePeriodSeconds = grace ?? 0;
             } else if (grace !== undefined && grace < (meta.deletionGracePeriodSeconds ?? Infinity)) {
               meta.deletionGracePeriodSeconds = grace;
             }
-            return { ...latest, metadata: meta };
+            const marked = { ...latest, metadata: meta };
+            this.strategy.onMarkedForDeletion?.(marked);
+            return marked;
           },
           ctx,
           { subresource: 'delete' },
         );
-        if (meta(object).finalizers?.length || (grace !== undefined && grace > 0)) return { object, deleted: false };
+        if (meta(object).finalizers?.length || (grace !== undefined && grace > 0) || this.strategy.pendingFinalization?.(object)) return { object, deleted: false };
         return { object, deleted: true };
       }
       if (ctx.dryRun) return { object: current, deleted: true };

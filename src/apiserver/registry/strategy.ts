@@ -18,6 +18,10 @@ export interface Strategy {
   nameProblems?(name: string): string[];
   /** Field selector values per supported field, besides metadata.name and metadata.namespace. */
   readonly fieldSelectors?: Readonly<Record<string, (obj: KubeObject) => string>>;
+  /** Deletion work besides metadata.finalizers that keeps a deleted object (namespaces: spec.finalizers). */
+  pendingFinalization?(obj: KubeObject): boolean;
+  /** Called when a delete marks the object instead of removing it (namespaces: phase Terminating). */
+  onMarkedForDeletion?(obj: KubeObject): void;
   /** Pods: a delete with a grace period marks the object instead of removing it. */
   gracefulDelete?(obj: KubeObject, requestedGraceSeconds: number | undefined): number | undefined;
 }

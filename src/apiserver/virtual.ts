@@ -1,0 +1,124 @@
+// Resources that are computed, not stored: access reviews (`kubectl auth can-i`),
+// SelfSubjectReview (`kubectl auth whoami`), TokenReview, and pod bindings.
+
+import { isObject, type KubeObject } from '../api/types.js';
+import type { Authenticator, Authorizer, UserInfo } from './auth.js';
+import type { IncomingMessage } from 'node:http';
+import type { ResourceRequestInfo, NonResourceRequestInfo, Verb } from './request-info.js';
+import { newBadRequest, newConflict, newNotFound } from './status.js';
+import type { GenericStore, RequestContext } from './registry/generic-store.js';
+
+export interface VirtualDeps {
+  readonly authorizer: Authorizer;
+  readonly authenticator: Authenticator;
+  readonly storeFor: (group: string, version: string, plural: string) => GenericStore | undefined;
+}
+
+type Attributes = Record<string, unknown>;
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function requestFromAttributes(spec: Attributes, namespaceOverride?: string): ResourceRequestInfo | NonResourceRequestInfo {
+  const resource = isObject(spec.resourceAttributes) ? spec.resourceAttributes : undefined;
+  if (resource) {
+    return {
+      isResourceRequest: true,
+      path: '',
+      verb: (str(resource.verb) || 'get') as Verb,
+      apiGroup: str(resource.group),
+      apiVersion: str(resource.version),
+      namespace: namespaceOverride ?? str(resource.namespace),
+      resource: str(resource.resource),
+      subresource: str(resource.subresource),
+      name: str(resource.name),
+    };
+  }
+  const nonResource = isObject(spec.nonResourceAttributes) ? spec.nonResourceAttributes : undefined;
+  if (nonResource) return { isResourceRequest: false, path: str(nonResource.path), verb: str(nonResource.verb) || 'get' };
+  throw newBadRequest('spec: Invalid value: exactly one of nonResourceAttributes or resourceAttributes must be specified');
+}
+
+function review(kind: string, apiVersion: string, body: KubeObject, status: Attributes, namespace?: string): KubeObject {
+  return {
+    kind,
+    apiVersion,
+    metadata: { creationTimestamp: null, ...(namespace ? { namespace } : {}) },
+    spec: isObject(body.spec) ? body.spec : {},
+    status,
+  };
+}
+
+async function accessReview(deps: VirtualDeps, user: UserInfo, spec: Attributes, namespace?: string): Promise<Attributes> {
+  const decision = await deps.authorizer.authorize(user, requestFromAttributes(spec, namespace));
+  return { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}), ...(decision.allowed ? {} : { denied: false }) };
+}
+
+/** Answers a create of a virtual resource; undefined when the resource is not virtual. */
+export async function createVirtual(deps: VirtualDeps, store: GenericStore, body: KubeObject, ctx: RequestContext, req: IncomingMessage): Promise<KubeObject | undefined> {
+  const { group, plural } = store.info;
+  const spec = isObject(body.spec) ? body.spec : {};
+  switch (`${group}/${plural}`) {
+    case 'authorization.k8s.io/selfsubjectaccessreviews':
+      return review('SelfSubjectAccessReview', 'authorization.k8s.io/v1', body, await accessReview(deps, ctx.user, spec));
+    case 'authorization.k8s.io/localsubjectaccessreviews':
+    case 'authorization.k8s.io/subjectaccessreviews': {
+      const subject: UserInfo = { name: str(spec.user), groups: Array.isArray(spec.groups) ? spec.groups.map(String) : [], ...(spec.uid ? { uid: str(spec.uid) } : {}) };
+      if (!subject.name && subject.groups.length === 0) throw newBadRequest('spec.user: Invalid value: "": at least one of user or group must be specified');
+      const local = plural === 'localsubjectaccessreviews';
+      return review(local ? 'LocalSubjectAccessReview' : 'SubjectAccessReview', 'authorization.k8s.io/v1', body, await accessReview(deps, subject, spec, local ? ctx.namespace : undefined), local ? ctx.namespace : undefined);
+    }
+    case 'authorization.k8s.io/selfsubjectrulesreviews': {
+      const admin = ctx.user.groups.includes('system:masters') || ctx.user.groups.includes('system:authenticated');
+      return review('SelfSubjectRulesReview', 'authorization.k8s.io/v1', body, {
+        resourceRules: admin ? [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }] : [],
+        nonResourceRules: admin ? [{ verbs: ['*'], nonResourceURLs: ['*'] }] : [],
+        incomplete: false,
+      });
+    }
+    case 'authentication.k8s.io/selfsubjectreviews':
+      return {
+        kind: 'SelfSubjectReview',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        status: { userInfo: { username: ctx.user.name, ...(ctx.user.uid ? { uid: ctx.user.uid } : {}), groups: [...ctx.user.groups] } },
+      };
+    case 'authentication.k8s.io/tokenreviews': {
+      const token = str(spec.token);
+      const user = token ? deps.authenticator.authenticate({ headers: { authorization: `Bearer ${token}` }, socket: req.socket } as IncomingMessage) : undefined;
+      return review('TokenReview', 'authentication.k8s.io/v1', body, user ? { authenticated: true, user: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: [...user.groups] } } : { authenticated: false, error: 'invalid bearer token' });
+    }
+    case '/bindings':
+      return bindPod(deps, body, ctx, str(body.metadata?.name));
+    default:
+      return undefined;
+  }
+}
+
+/** pods/binding and the bindings resource: assign a pod to a node, once. */
+export async function bindPod(deps: VirtualDeps, binding: KubeObject, ctx: RequestContext, podName: string): Promise<KubeObject> {
+  const target = isObject(binding.target) ? binding.target : {};
+  const nodeName = str(target.name);
+  if (!nodeName) throw newBadRequest('target.name: Required value');
+  const pods = deps.storeFor('', 'v1', 'pods')!;
+  await pods.update(
+    ctx.namespace,
+    podName,
+    (pod) => {
+      if (!pod) throw newNotFound(pods.qualified, podName);
+      if (pod.metadata?.deletionTimestamp) throw newConflict(pods.qualified, podName, 'pod is being deleted, cannot be assigned to a host');
+      const spec = isObject(pod.spec) ? pod.spec : {};
+      if (spec.nodeName) throw newConflict(pods.qualified, podName, `pod ${podName} is already assigned to node "${String(spec.nodeName)}"`);
+      const uid = binding.metadata?.uid;
+      if (uid && uid !== pod.metadata?.uid) throw newConflict(pods.qualified, podName, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata?.uid ?? ''}`);
+      const status = isObject(pod.status) ? pod.status : {};
+      const conditions = (Array.isArray(status.conditions) ? status.conditions : []).filter((c) => !(isObject(c) && c.type === 'PodScheduled'));
+      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ctx.now.toISOString().replace(/\.\d{3}Z$/, 'Z') });
+      return { ...pod, spec: { ...spec, nodeName }, status: { ...status, conditions } };
+    },
+    ctx,
+    { subresource: 'binding' },
+  );
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
+}
