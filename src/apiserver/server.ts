@@ -31,6 +31,8 @@ import { listFilterFor } from './selectors.js';
 import { applyPatch } from './patch.js';
 import type { WatchSettings } from './watch-stream.js';
 import { bindPod, createVirtual, type VirtualDeps } from './virtual.js';
+import { ServiceAllocator } from './service-allocator.js';
+import { serviceStrategy } from './service-strategy.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-skiff' };
 
@@ -47,6 +49,10 @@ export interface ApiServerOptions {
   readonly maxReadInflight?: number;
   readonly maxMutatingInflight?: number;
   readonly printerFor?: (group: string, resource: string) => TablePrinter;
+  /** Address other components reach this server on (the `kubernetes` Service's endpoint). */
+  readonly advertiseAddress?: string;
+  readonly serviceClusterIPRange?: string;
+  readonly serviceNodePortRange?: { first: number; last: number };
   /** Called with unexpected errors (bugs, I/O); the client gets a 500. */
   readonly onError?: (err: unknown, req: IncomingMessage) => void;
 }
@@ -65,13 +71,17 @@ export class ApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly printers = new Map<string, TablePrinter>();
   private readonly now: () => Date;
+  private readonly serviceAllocator: ServiceAllocator;
   private inflightRead = 0;
   private inflightMutating = 0;
   private address: AddressInfo | undefined;
 
   constructor(private readonly options: ApiServerOptions) {
     this.now = options.now ?? (() => new Date());
-    for (const info of BUILTIN_RESOURCES) this.serve(info);
+    this.serviceAllocator = new ServiceAllocator(options.store, options.serviceClusterIPRange, options.serviceNodePortRange);
+    for (const info of BUILTIN_RESOURCES) {
+      this.serve(info, info.group === '' && info.plural === 'services' ? serviceStrategy(this.serviceAllocator) : strategyFor(info));
+    }
     const authenticators: Authenticator[] = [new ClientCertAuthenticator()];
     if (options.tokenFile) authenticators.push(StaticTokenAuthenticator.fromFile(options.tokenFile));
     this.authenticator = new UnionAuthenticator(authenticators);
@@ -142,7 +152,6 @@ export class ApiServer {
   }
 
   async start(): Promise<AddressInfo> {
-    await this.bootstrap();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.options.port, this.options.host ?? '::', () => {
@@ -151,6 +160,12 @@ export class ApiServer {
       });
     });
     this.address = this.server.address() as AddressInfo;
+    try {
+      await this.bootstrap();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
     return this.address;
   }
 
@@ -170,13 +185,26 @@ export class ApiServer {
   private async bootstrap(): Promise<void> {
     const namespaces = this.storeFor('', 'v1', 'namespaces')!;
     const ctx = this.systemContext('');
-    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    const createIfMissing = async (store: GenericStore, namespace: string, obj: KubeObject) => {
       try {
-        await namespaces.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, ctx);
+        await store.create(obj, { ...ctx, namespace });
       } catch (err) {
         if (!(err instanceof StatusError && err.reason === 'AlreadyExists')) throw err;
       }
+    };
+    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      await createIfMissing(namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     }
+    // The `kubernetes` Service: how pods reach the API server.
+    await createIfMissing(this.storeFor('', 'v1', 'services')!, 'default', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { clusterIP: this.serviceAllocator.firstIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: this.port }] },
+    });
+    const endpoints = this.storeFor('', 'v1', 'endpoints')!;
+    const subsets = [{ addresses: [{ ip: this.options.advertiseAddress ?? '127.0.0.1' }], ports: [{ name: 'https', port: this.port, protocol: 'TCP' }] }];
+    await endpoints.update('default', 'kubernetes', () => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets }), ctx, { forceAllowCreate: true });
   }
 
   private virtualDeps(): VirtualDeps {

@@ -300,11 +300,22 @@ export class GenericStore {
       if (exists) throw newAlreadyExists(this.qualified, name);
       return prepared;
     }
+    const undo = this.strategy.allocate ? await this.allocateOrInvalid(prepared, undefined) : undefined;
     try {
       const kv = await this.store.create(this.key(ctx.namespace, name), encodeForStorage(prepared));
       return decodeShared(kv);
     } catch (err) {
+      await undo?.();
       return this.translate(err, name);
+    }
+  }
+
+  private async allocateOrInvalid(obj: KubeObject, old: KubeObject | undefined): Promise<() => Promise<void>> {
+    try {
+      return await this.strategy.allocate!(obj, old);
+    } catch (err) {
+      if (err instanceof StatusError) throw err;
+      throw newInternalError(`failed to allocate: ${String(err)}`);
     }
   }
 
@@ -324,6 +335,7 @@ export class GenericStore {
     let created = false;
     let result: KubeObject | undefined;
     let deleteAfter = false;
+    let previous: KubeObject | undefined;
     const tryUpdate = async (currentKv: KeyValue | undefined): Promise<Uint8Array | undefined> => {
       const current = currentKv ? decodeCopy(currentKv) : undefined;
       const next = await mutate(current);
@@ -339,6 +351,7 @@ export class GenericStore {
         if (meta.resourceVersion) throw newNotFound(this.qualified, name);
         created = true;
         result = this.prepareCreate({ ...next, metadata: { ...meta, name } }, { ...ctx, namespace });
+        if (this.strategy.allocate && !ctx.dryRun) await this.allocateOrInvalid(result, undefined);
         return encodeForStorage(result);
       }
       // resourceVersion in the body is a precondition (optimistic concurrency).
@@ -346,6 +359,8 @@ export class GenericStore {
         throw newConflict(this.qualified, name, OPTIMISTIC_LOCK_MESSAGE);
       }
       result = this.prepareUpdate(next, current, ctx, options.subresource);
+      if (this.strategy.allocate && !ctx.dryRun) await this.allocateOrInvalid(result, current);
+      previous = current;
       const m = result.metadata ?? {};
       deleteAfter =
         !!m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0 && !this.strategy.pendingFinalization?.(result);
@@ -362,9 +377,13 @@ export class GenericStore {
       if (deleteAfter) {
         // The last finalizer is gone from an object being deleted: delete it now.
         const deleted = await this.store.delete(key, { preconditions: { modRevision: kv.modRevision } }).catch(() => kv);
-        return { object: decodeShared(deleted), created: false };
+        const object = decodeShared(deleted);
+        await this.strategy.release?.(object, undefined);
+        return { object, created: false };
       }
-      return { object: decodeShared(kv), created };
+      const object = decodeShared(kv);
+      if (previous && this.strategy.release) await this.strategy.release(previous, object);
+      return { object, created };
     } catch (err) {
       return this.translate(err, name);
     }
@@ -463,7 +482,9 @@ export class GenericStore {
       const deleted = await this.store.delete(key, {
         validate: (kv) => this.checkDeletePreconditions(decodeShared(kv), request, name),
       });
-      return { object: decodeShared(deleted), deleted: true };
+      const object = decodeShared(deleted);
+      await this.strategy.release?.(object, undefined);
+      return { object, deleted: true };
     } catch (err) {
       return this.translate(err, name);
     }

@@ -22,6 +22,13 @@ export interface Strategy {
   pendingFinalization?(obj: KubeObject): boolean;
   /** Called when a delete marks the object instead of removing it (namespaces: phase Terminating). */
   onMarkedForDeletion?(obj: KubeObject): void;
+  /**
+   * Reserves what an object needs outside itself (a Service's ClusterIP and node
+   * ports), filling them in; returns the undo for a create that then fails.
+   */
+  allocate?(obj: KubeObject, old: KubeObject | undefined): Promise<() => Promise<void>>;
+  /** Releases what `old` held and `obj` (undefined when deleted) no longer does. */
+  release?(old: KubeObject, obj: KubeObject | undefined): Promise<void>;
   /** Pods: a delete with a grace period marks the object instead of removing it. */
   gracefulDelete?(obj: KubeObject, requestedGraceSeconds: number | undefined): number | undefined;
 }
