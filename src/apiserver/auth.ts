@@ -16,7 +16,7 @@ export const ANONYMOUS: UserInfo = { name: 'system:anonymous', groups: ['system:
 
 export interface Authenticator {
   /** The user a request is from, or undefined when it carries no valid credentials. */
-  authenticate(req: IncomingMessage): UserInfo | undefined;
+  authenticate(req: IncomingMessage): UserInfo | undefined | Promise<UserInfo | undefined>;
 }
 
 function withAuthenticated(user: UserInfo): UserInfo {
@@ -96,9 +96,9 @@ function parseCsvLine(line: string): string[] {
 
 export class UnionAuthenticator implements Authenticator {
   constructor(private readonly authenticators: readonly Authenticator[]) {}
-  authenticate(req: IncomingMessage): UserInfo | undefined {
+  async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     for (const authenticator of this.authenticators) {
-      const user = authenticator.authenticate(req);
+      const user = await authenticator.authenticate(req);
       if (user) return user;
     }
     return undefined;

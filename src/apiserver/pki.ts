@@ -27,6 +27,8 @@ export interface ClusterPki {
   readonly ca: KeyPairPem;
   readonly server: KeyPairPem;
   readonly admin: KeyPairPem;
+  /** Signs service account tokens (PKCS#8 PEM). */
+  readonly serviceAccountKeyPem: string;
   readonly dir: string;
 }
 
@@ -167,5 +169,12 @@ export async function ensurePki(dir: string, options: { extraSans?: readonly str
     admin = await issueCertificate(ca, { commonName: 'skiff-admin', organizations: ['system:masters'], usage: 'client' });
     writePair(dir, 'admin', admin);
   }
-  return { ca, server, admin, dir };
+  const saKeyPath = join(dir, 'sa.key');
+  let serviceAccountKeyPem: string;
+  if (existsSync(saKeyPath)) serviceAccountKeyPem = readFileSync(saKeyPath, 'utf8');
+  else {
+    serviceAccountKeyPem = await exportKeyPem((await generateKeys()).privateKey);
+    writeFileSync(saKeyPath, serviceAccountKeyPem, { mode: 0o600 });
+  }
+  return { ca, server, admin, serviceAccountKeyPem, dir };
 }

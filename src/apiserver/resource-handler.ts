@@ -20,6 +20,7 @@ export interface ResourceHandlerDeps {
   /** Computed (not stored) resources and server-side subresources. */
   readonly createVirtual: (store: GenericStore, body: KubeObject, ctx: RequestContext, req: IncomingMessage) => Promise<KubeObject | undefined>;
   readonly bindPod: (binding: KubeObject, ctx: RequestContext, podName: string) => Promise<KubeObject>;
+  readonly requestToken: (request: KubeObject, ctx: RequestContext, serviceAccount: string) => Promise<KubeObject>;
   readonly watch: WatchSettings;
   readonly now: () => Date;
 }
@@ -91,6 +92,10 @@ export class ResourceHandler {
     if (subresource === 'binding' && store.info.plural === 'pods' && verb === 'create') {
       const binding = decodeObjectBody(req.headers['content-type'], await readBody(req)) as KubeObject;
       return sendJson(res, 201, await this.deps.bindPod(binding, ctx, info.name));
+    }
+    if (subresource === 'token' && store.info.plural === 'serviceaccounts' && verb === 'create') {
+      const request = decodeObjectBody(req.headers['content-type'], await readBody(req)) as KubeObject;
+      return sendJson(res, 201, await this.deps.requestToken(request, ctx, info.name));
     }
     if (subresource === 'finalize' && store.info.plural === 'namespaces' && verb === 'update') {
       return this.finalizeNamespace(req, res, store, ctx, info.name);

@@ -30,9 +30,10 @@ import { defaultTablePrinter, type TablePrinter } from './table.js';
 import { listFilterFor } from './selectors.js';
 import { applyPatch } from './patch.js';
 import type { WatchSettings } from './watch-stream.js';
-import { bindPod, createVirtual, type VirtualDeps } from './virtual.js';
+import { bindPod, createVirtual, requestToken, type VirtualDeps } from './virtual.js';
 import { ServiceAllocator } from './service-allocator.js';
 import { serviceStrategy } from './service-strategy.js';
+import { ServiceAccountTokens } from './serviceaccount-tokens.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-skiff' };
 
@@ -72,6 +73,7 @@ export class ApiServer {
   private readonly printers = new Map<string, TablePrinter>();
   private readonly now: () => Date;
   private readonly serviceAllocator: ServiceAllocator;
+  readonly tokens: ServiceAccountTokens;
   private inflightRead = 0;
   private inflightMutating = 0;
   private address: AddressInfo | undefined;
@@ -82,7 +84,8 @@ export class ApiServer {
     for (const info of BUILTIN_RESOURCES) {
       this.serve(info, info.group === '' && info.plural === 'services' ? serviceStrategy(this.serviceAllocator) : strategyFor(info));
     }
-    const authenticators: Authenticator[] = [new ClientCertAuthenticator()];
+    this.tokens = new ServiceAccountTokens(options.pki.serviceAccountKeyPem, (kind, namespace, name) => this.lookup(kind, namespace, name));
+    const authenticators: Authenticator[] = [new ClientCertAuthenticator(), this.tokens];
     if (options.tokenFile) authenticators.push(StaticTokenAuthenticator.fromFile(options.tokenFile));
     this.authenticator = new UnionAuthenticator(authenticators);
     this.authorizer = options.authorizer ?? new AuthenticatedAllowAuthorizer();
@@ -95,6 +98,7 @@ export class ApiServer {
       admit: (store, verb, ctx, obj) => this.admit(store, verb, ctx, obj),
       createVirtual: (store, body, ctx, req) => createVirtual(this.virtualDeps(), store, body, ctx, req),
       bindPod: (binding, ctx, podName) => bindPod(this.virtualDeps(), binding, ctx, podName),
+      requestToken: (request, ctx, name) => requestToken(this.virtualDeps(), request, ctx, name),
       watch: {
         bookmarkIntervalMs: options.watch?.bookmarkIntervalMs ?? 60_000,
         defaultTimeoutMs: options.watch?.defaultTimeoutMs ?? (() => (1800 + Math.random() * 1800) * 1000),
@@ -207,8 +211,18 @@ export class ApiServer {
     await endpoints.update('default', 'kubernetes', () => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets }), ctx, { forceAllowCreate: true });
   }
 
+  private async lookup(kind: 'ServiceAccount' | 'Pod' | 'Secret' | 'Node', namespace: string, name: string): Promise<KubeObject | undefined> {
+    const plural = { ServiceAccount: 'serviceaccounts', Pod: 'pods', Secret: 'secrets', Node: 'nodes' }[kind];
+    try {
+      return await this.storeFor('', 'v1', plural)!.get(kind === 'Node' ? '' : namespace, name, '0');
+    } catch (err) {
+      if (err instanceof StatusError && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+
   private virtualDeps(): VirtualDeps {
-    return { authorizer: this.authorizer, authenticator: this.authenticator, storeFor: (g, v, p) => this.storeFor(g, v, p) };
+    return { authorizer: this.authorizer, authenticator: this.authenticator, tokens: this.tokens, storeFor: (g, v, p) => this.storeFor(g, v, p) };
   }
 
   systemContext(namespace: string): RequestContext {
@@ -248,7 +262,7 @@ export class ApiServer {
     let release: (() => void) | undefined;
     try {
       const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
-      let user = this.authenticator.authenticate(req);
+      let user = await this.authenticator.authenticate(req);
       if (!user) {
         // Anonymous clients may only read the public paths; a bad token is always 401.
         if (req.headers.authorization !== undefined || !PUBLIC_PATHS.has(path)) throw newUnauthorized();
@@ -303,6 +317,14 @@ export class ApiServer {
     if (trimmed === '/healthz' || trimmed === '/livez' || trimmed === '/readyz' || /^\/(healthz|livez|readyz)\/[a-z-]+$/.test(trimmed)) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
       res.end('ok');
+      return;
+    }
+    if (trimmed === '/.well-known/openid-configuration') {
+      sendJson(res, 200, this.tokens.openIdConfiguration());
+      return;
+    }
+    if (trimmed === '/openid/v1/jwks') {
+      void this.tokens.jwks().then((jwks) => sendJson(res, 200, jwks, 'application/jwk-set+json'));
       return;
     }
     if (trimmed === '/version') {

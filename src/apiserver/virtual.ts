@@ -7,10 +7,12 @@ import type { IncomingMessage } from 'node:http';
 import type { ResourceRequestInfo, NonResourceRequestInfo, Verb } from './request-info.js';
 import { newBadRequest, newConflict, newNotFound } from './status.js';
 import type { GenericStore, RequestContext } from './registry/generic-store.js';
+import type { ServiceAccountTokens } from './serviceaccount-tokens.js';
 
 export interface VirtualDeps {
   readonly authorizer: Authorizer;
   readonly authenticator: Authenticator;
+  readonly tokens: ServiceAccountTokens;
   readonly storeFor: (group: string, version: string, plural: string) => GenericStore | undefined;
 }
 
@@ -86,7 +88,7 @@ export async function createVirtual(deps: VirtualDeps, store: GenericStore, body
       };
     case 'authentication.k8s.io/tokenreviews': {
       const token = str(spec.token);
-      const user = token ? deps.authenticator.authenticate({ headers: { authorization: `Bearer ${token}` }, socket: req.socket } as IncomingMessage) : undefined;
+      const user = token ? await deps.authenticator.authenticate({ headers: { authorization: `Bearer ${token}` }, socket: req.socket } as IncomingMessage) : undefined;
       return review('TokenReview', 'authentication.k8s.io/v1', body, user ? { authenticated: true, user: { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: [...user.groups] } } : { authenticated: false, error: 'invalid bearer token' });
     }
     case '/bindings':
@@ -121,4 +123,41 @@ export async function bindPod(deps: VirtualDeps, binding: KubeObject, ctx: Reque
     { subresource: 'binding' },
   );
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
+}
+
+/** serviceaccounts/NAME/token: a TokenRequest answered with a signed token. */
+export async function requestToken(deps: VirtualDeps, request: KubeObject, ctx: RequestContext, name: string): Promise<KubeObject> {
+  const accounts = deps.storeFor('', 'v1', 'serviceaccounts')!;
+  const account = await accounts.get(ctx.namespace, name);
+  const spec = isObject(request.spec) ? request.spec : {};
+  const audiences = Array.isArray(spec.audiences) ? spec.audiences.map(String) : [];
+  const expirationSeconds = typeof spec.expirationSeconds === 'number' ? spec.expirationSeconds : 3600;
+  if (expirationSeconds < 600) {
+    throw newBadRequest(`spec.expirationSeconds: Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`);
+  }
+  const bound = isObject(spec.boundObjectRef) ? spec.boundObjectRef : undefined;
+  let boundObject: { kind: 'Pod' | 'Secret' | 'Node'; name: string; uid: string } | undefined;
+  if (bound) {
+    const kind = str(bound.kind);
+    if (kind !== 'Pod' && kind !== 'Secret' && kind !== 'Node') throw newBadRequest(`spec.boundObjectRef.kind: Unsupported value: "${kind}": supported values: "Pod", "Node", "Secret"`);
+    const plural = { Pod: 'pods', Secret: 'secrets', Node: 'nodes' }[kind];
+    const object = await deps.storeFor('', 'v1', plural)!.get(kind === 'Node' ? '' : ctx.namespace, str(bound.name));
+    if (bound.uid && bound.uid !== object.metadata?.uid) throw newConflict({ group: '', resource: plural }, str(bound.name), 'the UID in the bound object reference does not match the object');
+    boundObject = { kind, name: str(bound.name), uid: object.metadata?.uid ?? '' };
+  }
+  const issued = await deps.tokens.issue({
+    namespace: ctx.namespace,
+    serviceAccount: { name, uid: account.metadata?.uid ?? '' },
+    audiences,
+    expirationSeconds,
+    ...(boundObject ? { boundObject } : {}),
+    now: ctx.now,
+  });
+  return {
+    kind: 'TokenRequest',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { name, namespace: ctx.namespace, creationTimestamp: null },
+    spec: { audiences: audiences.length ? audiences : ['https://kubernetes.default.svc.cluster.local'], expirationSeconds, boundObjectRef: bound ?? null },
+    status: { token: issued.token, expirationTimestamp: issued.expirationTimestamp },
+  };
 }

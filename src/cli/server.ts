@@ -40,6 +40,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
     store,
     pki,
     port,
+    advertiseAddress: options.advertiseAddress ?? '127.0.0.1',
     ...(options.tokenAuthFile ? { tokenFile: options.tokenAuthFile } : {}),
     onError: (err, req) => process.stderr.write(`skiff: internal error serving ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),
   });
