@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { checkLeaksAfterAll } from '../src/testing/index.js';
-import { kubectlBinaries, startCluster, type TestCluster } from './helpers/cluster.js';
+import { kubectlBinaries, startCluster, type TestCluster } from '../src/testing/index.js';
 
 checkLeaksAfterAll();
 

@@ -1,1 +1,2 @@
 export { checkLeaksAfterAll } from './leaks.js';
+export { freePort, kubectlBinaries, startCluster, type KubectlResult, type StartOptions, type TestCluster } from './cluster.js';

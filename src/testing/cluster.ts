@@ -2,7 +2,7 @@
 // runs the machine's real kubectl against it.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,6 +51,8 @@ export interface KubectlResult {
 
 export interface TestCluster {
   readonly dataDir: string;
+  /** The admin client credentials and CA, PEM. */
+  readonly tls: { readonly ca: string; readonly cert: string; readonly key: string };
   readonly kubeconfig: string;
   readonly port: number;
   readonly log: () => string;
@@ -104,8 +106,10 @@ export async function startCluster(options: StartOptions = {}): Promise<TestClus
   }
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const binaries = kubectlBinaries();
+  const tlsDir = join(dataDir, 'tls');
   return {
     dataDir,
+    tls: { ca: readFileSync(join(tlsDir, 'ca.crt'), 'utf8'), cert: readFileSync(join(tlsDir, 'admin.crt'), 'utf8'), key: readFileSync(join(tlsDir, 'admin.key'), 'utf8') },
     kubeconfig,
     port,
     log: () => output,

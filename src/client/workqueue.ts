@@ -1,0 +1,140 @@
+// A rate-limited work queue in client-go's shape: a key is queued at most once
+// (dirty set), never handed to two workers at once (processing set), re-queued
+// after processing if it was added meanwhile, with per-item exponential backoff
+// and forget-on-success.
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): { cancel(): void };
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const timer = setTimeout(fn, ms);
+    timer.unref?.();
+    return { cancel: () => clearTimeout(timer) };
+  },
+};
+
+export interface WorkQueueOptions {
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly clock?: Clock;
+}
+
+export class WorkQueue<K = string> {
+  private readonly queue: K[] = [];
+  private readonly dirty = new Set<K>();
+  private readonly processing = new Set<K>();
+  private readonly failures = new Map<K, number>();
+  private readonly delayed = new Map<K, { cancel(): void; at: number }>();
+  private waiters: Array<(key: K | undefined) => void> = [];
+  private shuttingDown = false;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly clock: Clock;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.baseDelayMs = options.baseDelayMs ?? 5;
+    this.maxDelayMs = options.maxDelayMs ?? 1000_000;
+    this.clock = options.clock ?? realClock;
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  add(key: K): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (this.processing.has(key)) return;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      waiter(key);
+    } else this.queue.push(key);
+  }
+
+  /** Adds the key after a delay (keeps the earliest of several pending delays). */
+  addAfter(key: K, delayMs: number): void {
+    if (this.shuttingDown) return;
+    if (delayMs <= 0) return this.add(key);
+    const at = this.clock.now() + delayMs;
+    const pending = this.delayed.get(key);
+    if (pending && pending.at <= at) return;
+    pending?.cancel();
+    const timer = this.clock.setTimeout(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, delayMs);
+    this.delayed.set(key, { cancel: () => timer.cancel(), at });
+  }
+
+  /** Re-adds a key after its exponential backoff (5 ms doubling, capped). */
+  addRateLimited(key: K): void {
+    const failures = this.failures.get(key) ?? 0;
+    this.failures.set(key, failures + 1);
+    this.addAfter(key, Math.min(this.baseDelayMs * 2 ** failures, this.maxDelayMs));
+  }
+
+  /** Clears a key's backoff after it was processed successfully. */
+  forget(key: K): void {
+    this.failures.delete(key);
+  }
+
+  retries(key: K): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** The next key to process, or undefined once the queue shuts down. */
+  get(): Promise<K | undefined> {
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      return Promise.resolve(key);
+    }
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Marks a key processed; if it was added meanwhile it goes back in the queue. */
+  done(key: K): void {
+    this.processing.delete(key);
+    if (this.dirty.has(key)) {
+      this.dirty.delete(key);
+      this.add(key);
+    }
+  }
+
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const pending of this.delayed.values()) pending.cancel();
+    this.delayed.clear();
+    for (const waiter of this.waiters) waiter(undefined);
+    this.waiters = [];
+  }
+}
+
+/** Runs `workers` loops taking keys from the queue until it shuts down. */
+export async function runWorkers<K>(queue: WorkQueue<K>, workers: number, reconcile: (key: K) => Promise<void>, onError: (key: K, err: unknown) => void): Promise<void> {
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      for (;;) {
+        const key = await queue.get();
+        if (key === undefined) return;
+        try {
+          await reconcile(key);
+          queue.forget(key);
+        } catch (err) {
+          onError(key, err);
+          queue.addRateLimited(key);
+        } finally {
+          queue.done(key);
+        }
+      }
+    }),
+  );
+}
