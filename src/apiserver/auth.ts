@@ -23,11 +23,26 @@ function withAuthenticated(user: UserInfo): UserInfo {
   return user.groups.includes('system:authenticated') ? user : { ...user, groups: [...user.groups, 'system:authenticated'] };
 }
 
-/** CN is the user name, O entries are groups; the TLS layer has already verified the chain. */
+/**
+ * CN is the user name, O entries are groups; the TLS layer has already verified the
+ * chain. The user is remembered per connection: parsing the certificate on every
+ * request of a keep-alive connection costs more than serving it.
+ */
 export class ClientCertAuthenticator implements Authenticator {
+  private readonly users = new WeakMap<TLSSocket, UserInfo | null>();
+
   authenticate(req: IncomingMessage): UserInfo | undefined {
     const socket = req.socket as TLSSocket;
     if (!socket.authorized) return undefined;
+    let user = this.users.get(socket);
+    if (user === undefined) {
+      user = this.fromCertificate(socket) ?? null;
+      this.users.set(socket, user);
+    }
+    return user ?? undefined;
+  }
+
+  private fromCertificate(socket: TLSSocket): UserInfo | undefined {
     const cert = socket.getPeerCertificate();
     if (!cert || !cert.subject) return undefined;
     const cn = cert.subject.CN;
