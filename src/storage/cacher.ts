@@ -32,8 +32,14 @@ export interface WatchCacheOptions {
   readonly historyWindowMs?: number;
   /** Upper bound on buffered events whatever their age (default 200000). */
   readonly maxEvents?: number;
-  /** How long a read waits for the cache to reach a wanted revision (default 3 s). */
+  /** How long a resourceVersion="N" read waits for the cache to reach N (default 3 s, as upstream). */
   readonly freshnessTimeoutMs?: number;
+  /**
+   * How long a consistent read waits for the cache to catch up with the backend before
+   * reading the backend instead (default 250 ms). Revisions without /registry/ events
+   * (etcd's compaction marker) would otherwise hold reads until the next write.
+   */
+  readonly consistentReadTimeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -76,6 +82,7 @@ class WatchCache implements Store {
   private readonly historyWindowMs: number;
   private readonly maxEvents: number;
   private readonly freshnessTimeoutMs: number;
+  private readonly consistentReadTimeoutMs: number;
   private readonly now: () => number;
 
   constructor(private readonly inner: Store, options: WatchCacheOptions) {
@@ -83,6 +90,7 @@ class WatchCache implements Store {
     this.historyWindowMs = options.historyWindowMs ?? 5 * 60_000;
     this.maxEvents = options.maxEvents ?? 200_000;
     this.freshnessTimeoutMs = options.freshnessTimeoutMs ?? 3000;
+    this.consistentReadTimeoutMs = options.consistentReadTimeoutMs ?? 250;
     this.now = options.now ?? Date.now;
   }
 
@@ -175,14 +183,14 @@ class WatchCache implements Store {
   }
 
   /** Resolves true once the cache has reached `revision`, false after the freshness timeout. */
-  private waitForRevision(revision: number): Promise<boolean> {
+  private waitForRevision(revision: number, timeoutMs = this.freshnessTimeoutMs): Promise<boolean> {
     if (this.revision >= revision) return Promise.resolve(true);
     if (this.closed) return Promise.resolve(false);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.timer !== timer);
         resolve(false);
-      }, this.freshnessTimeoutMs);
+      }, timeoutMs);
       this.waiters.push({ revision, resolve, timer });
     });
   }
@@ -221,7 +229,7 @@ class WatchCache implements Store {
     } else {
       // A consistent read: as fresh as the backend is now (ConsistentListFromCache).
       wanted = await this.inner.currentRevision();
-      if (!(await this.waitForRevision(wanted))) return this.inner.list(prefix, options);
+      if (!(await this.waitForRevision(wanted, this.consistentReadTimeoutMs))) return this.inner.list(prefix, options);
     }
     return this.listFromMemory(prefix, startKey, options.limit ?? 0);
   }
