@@ -11,6 +11,7 @@ import type { ResourceRequestInfo } from './request-info.js';
 import { newBadRequest, newMethodNotSupported, newNotFound, StatusError, successStatus } from './status.js';
 import { toTable, wantsTable, type IncludeObject, type TablePrinter } from './table.js';
 import { serveWatch, type WatchSettings } from './watch-stream.js';
+import { addWarnings, fieldValidationOf, type FieldValidation } from './openapi-service.js';
 
 export interface ResourceHandlerDeps {
   readonly printerFor: (group: string, resource: string) => TablePrinter;
@@ -21,6 +22,8 @@ export interface ResourceHandlerDeps {
   readonly createVirtual: (store: GenericStore, body: KubeObject, ctx: RequestContext, req: IncomingMessage) => Promise<KubeObject | undefined>;
   readonly bindPod: (binding: KubeObject, ctx: RequestContext, podName: string) => Promise<KubeObject>;
   readonly requestToken: (request: KubeObject, ctx: RequestContext, serviceAccount: string) => Promise<KubeObject>;
+  /** Schema checks of a decoded body; returns warnings, throws for errors, drops unknown fields. */
+  readonly checkFields: (store: GenericStore, obj: KubeObject, mode: FieldValidation) => string[];
   readonly watch: WatchSettings;
   readonly now: () => Date;
 }
@@ -131,11 +134,11 @@ export class ResourceHandler {
       case 'watch':
         return serveWatch(req, res, store, namespace, info.name, query, this.deps);
       case 'create':
-        return this.create(req, res, store, ctx);
+        return this.create(req, res, store, ctx, query);
       case 'update':
-        return this.replace(req, res, store, ctx, info.name, subresource);
+        return this.replace(req, res, store, ctx, info.name, subresource, query);
       case 'patch':
-        return this.patch(req, res, store, ctx, info.name, subresource);
+        return this.patch(req, res, store, ctx, info.name, subresource, query);
       case 'delete':
         return this.delete(req, res, store, ctx, info.name, query);
       case 'deletecollection':
@@ -197,27 +200,31 @@ export class ResourceHandler {
     return obj;
   }
 
-  private async create(req: IncomingMessage, res: ServerResponse, store: GenericStore, ctx: RequestContext): Promise<void> {
+  private async create(req: IncomingMessage, res: ServerResponse, store: GenericStore, ctx: RequestContext, query: URLSearchParams): Promise<void> {
     const obj = await this.readObject(req, store);
+    addWarnings(res, this.deps.checkFields(store, obj, fieldValidationOf(query)));
     await this.deps.admit(store, 'create', ctx, obj);
     const created = await store.create(obj, ctx);
     this.respondObject(req, res, store, 201, created, new URLSearchParams());
   }
 
-  private async replace(req: IncomingMessage, res: ServerResponse, store: GenericStore, ctx: RequestContext, name: string, subresource: string): Promise<void> {
+  private async replace(req: IncomingMessage, res: ServerResponse, store: GenericStore, ctx: RequestContext, name: string, subresource: string, query: URLSearchParams): Promise<void> {
     const body = decodeObjectBody(req.headers['content-type'], await readBody(req)) as KubeObject;
     if (subresource === 'scale') {
       const { object } = await store.update(ctx.namespace, name, (current) => withScale(store, current, name, body), ctx, { subresource: 'scale' });
       return sendJson(res, 200, scaleOf(store, object));
     }
     checkTypeMeta(store, body);
+    addWarnings(res, this.deps.checkFields(store, body, fieldValidationOf(query)));
     await this.deps.admit(store, 'update', ctx, body);
     const { object, created } = await store.update(ctx.namespace, name, () => body, ctx, subresource ? { subresource } : {});
     this.respondObject(req, res, store, created ? 201 : 200, object, new URLSearchParams());
   }
 
-  private async patch(req: IncomingMessage, res: ServerResponse, store: GenericStore, ctx: RequestContext, name: string, subresource: string): Promise<void> {
+  private async patch(req: IncomingMessage, res: ServerResponse, store: GenericStore, ctx: RequestContext, name: string, subresource: string, query: URLSearchParams): Promise<void> {
     const type = patchTypeOf(req.headers['content-type']);
+    const mode = fieldValidationOf(query);
+    let warnings: string[] = [];
     const patch = decodePatchBody(type, await readBody(req));
     await this.deps.admit(store, 'patch', ctx);
     if (subresource === 'scale') {
@@ -241,11 +248,13 @@ export class ResourceHandler {
         if (!current && type !== 'apply') throw newNotFound(store.qualified, name);
         const patched = this.deps.applyPatch(store, type, current, patch, ctx);
         if (current) checkTypeMeta(store, patched);
+        warnings = this.deps.checkFields(store, patched, mode);
         return patched;
       },
       ctx,
       { ...(subresource ? { subresource } : {}), forceAllowCreate: type === 'apply' },
     );
+    addWarnings(res, warnings);
     this.respondObject(req, res, store, created ? 201 : 200, object, new URLSearchParams());
   }
 

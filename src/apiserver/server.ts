@@ -34,6 +34,7 @@ import { bindPod, createVirtual, requestToken, type VirtualDeps } from './virtua
 import { ServiceAllocator } from './service-allocator.js';
 import { serviceStrategy } from './service-strategy.js';
 import { ServiceAccountTokens } from './serviceaccount-tokens.js';
+import { OpenApiService } from './openapi-service.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-skiff' };
 
@@ -71,6 +72,7 @@ export class ApiServer {
   private readonly handler: ResourceHandler;
   private readonly sockets = new Set<Socket>();
   private readonly printers = new Map<string, TablePrinter>();
+  private readonly openapi = new OpenApiService(() => this.resources);
   private readonly now: () => Date;
   private readonly serviceAllocator: ServiceAllocator;
   readonly tokens: ServiceAccountTokens;
@@ -99,6 +101,7 @@ export class ApiServer {
       createVirtual: (store, body, ctx, req) => createVirtual(this.virtualDeps(), store, body, ctx, req),
       bindPod: (binding, ctx, podName) => bindPod(this.virtualDeps(), binding, ctx, podName),
       requestToken: (request, ctx, name) => requestToken(this.virtualDeps(), request, ctx, name),
+      checkFields: (store, obj, mode) => this.openapi.check(store.info, obj, mode),
       watch: {
         bookmarkIntervalMs: options.watch?.bookmarkIntervalMs ?? 60_000,
         defaultTimeoutMs: options.watch?.defaultTimeoutMs ?? (() => (1800 + Math.random() * 1800) * 1000),
@@ -134,6 +137,7 @@ export class ApiServer {
     this.stores.set(id, store);
     this.resources.push(info);
     if (printer) this.printers.set(`${info.group}/${info.plural}`, printer);
+    this.openapi.invalidate();
     return store;
   }
 
@@ -143,6 +147,7 @@ export class ApiServer {
     if (!this.stores.delete(id)) return;
     const index = this.resources.findIndex((r) => r.group === group && r.version === version && r.plural === plural);
     if (index >= 0) this.resources.splice(index, 1);
+    this.openapi.invalidate();
     if (!this.resources.some((r) => r.group === group && r.plural === plural)) this.printers.delete(`${group}/${plural}`);
   }
 
@@ -314,6 +319,7 @@ export class ApiServer {
 
   private serveNonResource(req: IncomingMessage, res: ServerResponse, path: string): void {
     const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    if ((trimmed.startsWith('/openapi/') || trimmed === '/swagger.json') && this.openapi.serve(req, res, trimmed)) return;
     if (trimmed === '/healthz' || trimmed === '/livez' || trimmed === '/readyz' || /^\/(healthz|livez|readyz)\/[a-z-]+$/.test(trimmed)) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
       res.end('ok');
