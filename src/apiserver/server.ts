@@ -26,7 +26,8 @@ import { parseRequestInfo, type RequestInfo, type ResourceRequestInfo } from './
 import { ResourceHandler, sendJson } from './resource-handler.js';
 import { newForbidden, newInternalError, newNotFound, newNotFoundPath, newTooManyRequests, newUnauthorized, StatusError } from './status.js';
 import { strategyFor } from './strategies.js';
-import { defaultTablePrinter, type TablePrinter } from './table.js';
+import type { TablePrinter } from './table.js';
+import { printerFor as builtinPrinterFor } from '../api/printers/index.js';
 import { listFilterFor } from './selectors.js';
 import { applyPatch } from './patch.js';
 import type { WatchSettings } from './watch-stream.js';
@@ -91,7 +92,7 @@ export class ApiServer {
     if (options.tokenFile) authenticators.push(StaticTokenAuthenticator.fromFile(options.tokenFile));
     this.authenticator = new UnionAuthenticator(authenticators);
     this.authorizer = options.authorizer ?? new AuthenticatedAllowAuthorizer();
-    const builtinPrinter = options.printerFor ?? (() => defaultTablePrinter);
+    const builtinPrinter = options.printerFor ?? builtinPrinterFor;
     const printerFor = (group: string, resource: string) => this.printers.get(`${group}/${resource}`) ?? builtinPrinter(group, resource);
     this.handler = new ResourceHandler({
       printerFor,

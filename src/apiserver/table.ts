@@ -14,6 +14,8 @@ export interface TableColumn {
 export interface TablePrinter {
   readonly columns: readonly TableColumn[];
   row(obj: Record<string, unknown>, now: Date): unknown[];
+  /** Row conditions upstream sets (pods: Completed for finished pods). */
+  rowConditions?(obj: Record<string, unknown>): readonly unknown[] | undefined;
 }
 
 export type IncludeObject = 'None' | 'Object' | 'Metadata';
@@ -58,19 +60,12 @@ export function toTable(
     columnDefinitions: options.noHeaders ? null : printer.columns,
     rows: objects.map((obj) => {
       const object = rowObject(obj, options.include, options.version);
-      return { cells: printer.row(obj as Record<string, unknown>, options.now), ...(object === undefined ? {} : { object }) };
+      const conditions = printer.rowConditions?.(obj as Record<string, unknown>);
+      return {
+        cells: printer.row(obj as Record<string, unknown>, options.now),
+        ...(conditions && conditions.length ? { conditions } : {}),
+        ...(object === undefined ? {} : { object }),
+      };
     }),
   };
 }
-
-/** Upstream's default printer for kinds without their own: Name and Created At. */
-export const defaultTablePrinter: TablePrinter = {
-  columns: [
-    { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names', priority: 0 },
-    { name: 'Created At', type: 'date', format: '', description: 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata', priority: 0 },
-  ],
-  row: (obj) => {
-    const meta = (obj.metadata ?? {}) as { name?: string; creationTimestamp?: string };
-    return [meta.name ?? '', meta.creationTimestamp ?? null];
-  },
-};
