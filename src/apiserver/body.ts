@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { isObject, type JsonObject } from '../api/types.js';
 import { newBadRequest, newRequestEntityTooLarge, newUnsupportedMediaType } from './status.js';
+import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE } from '../api/protobuf/index.js';
 
 /** kube-apiserver's limit on a request body (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -65,7 +66,15 @@ export function decodeObjectBody(contentType: string | undefined, body: Buffer):
   let value: unknown;
   if (type === 'application/json') value = parseJson(body.toString('utf8'));
   else if (type === 'application/yaml') value = parseYamlDocument(body.toString('utf8'));
-  else throw newUnsupportedMediaType(type, ['application/json', 'application/yaml']);
+  else if (type === PROTOBUF_MEDIA_TYPE) {
+    // kubectl 1.32+ sends built-in kinds as Kubernetes protobuf.
+    const decoded = decodeKubernetesProtobuf(body);
+    if (!decoded.ok) {
+      if (decoded.code === 415) throw newUnsupportedMediaType(type, ['application/json', 'application/yaml']);
+      throw newBadRequest(`the body of the request could not be decoded: ${decoded.message}`);
+    }
+    value = decoded.object;
+  } else throw newUnsupportedMediaType(type, OBJECT_MEDIA_TYPES);
   if (!isObject(value)) throw newBadRequest(`couldn't get version/kind; json parse error: expected an object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
   return value;
 }
