@@ -1,31 +1,43 @@
-// labelSelector and fieldSelector query parameters -> one filter function.
-// TEMPORARY: replaced by src/machinery/labels and src/machinery/fields.
+// labelSelector and fieldSelector query parameters -> one filter function, with
+// upstream's parsing, per-kind supported fields and error messages.
 
 import type { KubeObject } from '../api/types.js';
+import { fields, labels } from '../machinery/index.js';
 import type { GenericStore } from './registry/generic-store.js';
 import { newBadRequest } from './status.js';
 
+const META_FIELDS = ['metadata.name', 'metadata.namespace'];
+/** Old field names upstream still accepts, mapped to their current names. */
+const FIELD_ALIASES: Record<string, Record<string, string>> = { '/pods': { 'spec.host': 'spec.nodeName' } };
+
+/** The field-selectable values of an object of this store's kind. */
+function fieldSet(store: GenericStore, obj: KubeObject): Record<string, string> {
+  const set: Record<string, string> = { 'metadata.name': obj.metadata?.name ?? '' };
+  if (store.info.namespaced) set['metadata.namespace'] = obj.metadata?.namespace ?? '';
+  for (const [field, get] of Object.entries(store.strategy.fieldSelectors ?? {})) set[field] = get(obj);
+  return set;
+}
+
 export function listFilterFor(store: GenericStore, query: URLSearchParams): ((obj: KubeObject) => boolean) | undefined {
-  const labels = query.get('labelSelector');
-  const fields = query.get('fieldSelector');
-  const tests: Array<(obj: KubeObject) => boolean> = [];
-  if (labels) {
-    for (const term of labels.split(',')) {
-      const [key, value] = term.split('=');
-      if (!key || value === undefined) throw newBadRequest(`unable to parse requirement: ${term}`);
-      tests.push((obj) => obj.metadata?.labels?.[key] === value);
-    }
+  const labelText = query.get('labelSelector') ?? '';
+  const fieldText = query.get('fieldSelector') ?? '';
+  let labelSelector: labels.LabelSelector | undefined;
+  if (labelText.trim() !== '') {
+    const parsed = labels.parseLabelSelector(labelText);
+    if ('error' in parsed) throw newBadRequest(parsed.error);
+    if (!parsed.isEmpty()) labelSelector = parsed;
   }
-  if (fields) {
-    for (const term of fields.split(',')) {
-      const [key, value] = term.split('=');
-      if (!key || value === undefined) throw newBadRequest(`invalid field selector: ${term}`);
-      const get =
-        key === 'metadata.name' ? (o: KubeObject) => o.metadata?.name ?? '' : key === 'metadata.namespace' ? (o: KubeObject) => o.metadata?.namespace ?? '' : store.strategy.fieldSelectors?.[key];
-      if (!get) throw newBadRequest(`field label not supported: ${key}`);
-      tests.push((obj) => get(obj) === value);
-    }
+  let fieldSelector: fields.FieldSelector | undefined;
+  if (fieldText.trim() !== '') {
+    const own = store.strategy.fieldSelectors;
+    const converter = own
+      ? fields.supportedFieldsConverter([...META_FIELDS, ...Object.keys(own)], FIELD_ALIASES[`${store.info.group}/${store.info.plural}`] ?? {})
+      : fields.defaultMetaV1FieldConverter;
+    const parsed = fields.parseAndTransformFieldSelector(fieldText, converter);
+    if ('error' in parsed) throw newBadRequest(parsed.error);
+    if (!parsed.isEmpty()) fieldSelector = parsed;
   }
-  if (tests.length === 0) return undefined;
-  return (obj) => tests.every((t) => t(obj));
+  if (!labelSelector && !fieldSelector) return undefined;
+  return (obj) =>
+    (!labelSelector || labelSelector.matches(obj.metadata?.labels ?? {})) && (!fieldSelector || fieldSelector.matches(fieldSet(store, obj)));
 }

@@ -83,7 +83,8 @@ export interface FieldCause {
 
 /** 422 Invalid, as `Kind "name" is invalid: [a, b]` with one cause per field error. */
 export function newInvalid(groupKind: { group: string; kind: string }, name: string, errors: readonly FieldCause[]): StatusError {
-  const messages = errors.map((e) => e.message);
+  // Upstream's aggregate drops repeated messages.
+  const messages = [...new Set(errors.map((e) => e.message))];
   const aggregate = messages.length === 1 ? messages[0]! : `[${messages.join(', ')}]`;
   const kind = groupKind.group ? `${groupKind.kind}.${groupKind.group}` : groupKind.kind;
   return failure(422, 'Invalid', `${kind} "${name}" is invalid: ${aggregate}`, {

@@ -2,29 +2,16 @@
 // preparation and validation, the way upstream's registry strategies behave.
 
 import type { ResourceInfo } from '../api/resources.js';
+import { validation } from '../machinery/index.js';
 import { isObject, type KubeObject } from '../api/types.js';
 import type { FieldCause } from './status.js';
 import type { Strategy } from './registry/strategy.js';
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** DNS-1123 label rule (namespaces, service port names), with upstream's messages. */
+export const dns1123LabelProblems = (name: string): string[] => validation.isDNS1123Label(name);
 
-export function dns1123LabelProblems(name: string): string[] {
-  const problems: string[] = [];
-  if (name.length > 63) problems.push('must be no more than 63 characters');
-  if (!DNS1123_LABEL.test(name)) {
-    problems.push(
-      "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
-    );
-  }
-  return problems;
-}
-
-/** Path segment names that cannot be object names (upstream's path.IsValidPathSegmentName). */
-function pathSegmentProblems(name: string): string[] {
-  if (name === '.' || name === '..') return [`may not be '${name}'`];
-  for (const bad of ['/', '%']) if (name.includes(bad)) return [`may not contain '${bad}'`];
-  return [];
-}
+/** Names that only have to be valid path segments (events, RBAC objects). */
+const pathSegmentProblems = (name: string): string[] => validation.isValidPathSegmentName(name);
 
 function required(field: string): FieldCause {
   return { type: 'FieldValueRequired', field, message: `${field}: Required value` };

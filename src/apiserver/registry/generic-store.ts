@@ -30,6 +30,7 @@ import {
   type QualifiedResource,
 } from '../status.js';
 import { decodeCopy, decodeShared, encodeForStorage } from './codec.js';
+import { validation } from '../../machinery/index.js';
 import type { Strategy } from './strategy.js';
 
 export interface RequestContext {
@@ -71,25 +72,12 @@ export interface ApiWatchEvent {
 }
 
 export const GENERATE_NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function randomSuffix(): string {
   let out = '';
   for (let i = 0; i < 5; i++) out += GENERATE_NAME_CHARS[Math.floor(Math.random() * GENERATE_NAME_CHARS.length)];
   return out;
 }
-
-export function dns1123SubdomainProblems(name: string): string[] {
-  const problems: string[] = [];
-  if (name.length > 253) problems.push('must be no more than 253 characters');
-  if (!DNS1123_SUBDOMAIN.test(name)) {
-    problems.push(
-      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-    );
-  }
-  return problems;
-}
-
 function parseResourceVersion(value: string | undefined, what = 'resourceVersion'): number {
   if (value === undefined || value === '') return 0;
   if (!/^\d+$/.test(value)) throw newBadRequest(`invalid ${what} "${value}"`);
@@ -166,9 +154,11 @@ export class GenericStore {
     return newInvalid({ group: this.info.group, kind: this.info.kind }, name, errors);
   }
 
-  private validateName(name: string): FieldCause[] {
-    const problems = this.strategy.nameProblems ? this.strategy.nameProblems(name) : dns1123SubdomainProblems(name);
-    return problems.map((detail) => ({ type: 'FieldValueInvalid', field: 'metadata.name', message: `metadata.name: Invalid value: ${JSON.stringify(name)}: ${detail}` }));
+  /** Upstream's ObjectMeta validation with this kind's name rule. */
+  private validateMeta(meta: ObjectMeta): FieldCause[] {
+    const own = this.strategy.nameProblems;
+    const nameFn = own ? (name: string, prefix: boolean) => own(prefix ? name.replace(/-$/, 'a') : name) : validation.nameIsDNSSubdomain;
+    return validation.validateObjectMeta(meta as validation.ObjectMetaLike, { namespaced: this.info.namespaced, nameFn }).map((e) => e.toCause());
   }
 
   // ---- reads -------------------------------------------------------------
@@ -281,13 +271,7 @@ export class GenericStore {
     this.strategy.defaults?.(prepared);
     if (this.info.hasStatus && !this.strategy.prepareForCreate) delete prepared.status;
     this.strategy.prepareForCreate?.(prepared);
-    const errors: FieldCause[] = [];
-    if (!obj.metadata?.name && !obj.metadata?.generateName) {
-      errors.push({ type: 'FieldValueRequired', field: 'metadata.name', message: 'metadata.name: Required value: name or generateName is required' });
-    } else {
-      errors.push(...this.validateName(meta.name!));
-    }
-    errors.push(...(this.strategy.validate?.(prepared) ?? []));
+    const errors: FieldCause[] = [...this.validateMeta(meta), ...(this.strategy.validate?.(prepared) ?? [])];
     if (errors.length) throw this.invalid(meta.name ?? '', errors);
     return prepared;
   }
@@ -432,7 +416,7 @@ export class GenericStore {
       meta.generation = (old.generation ?? 0) + 1;
     }
     if (subresource !== 'status') this.strategy.prepareForUpdate?.(updated, current);
-    const errors = this.strategy.validateUpdate?.(updated, current) ?? this.strategy.validate?.(updated) ?? [];
+    const errors = [...this.validateMeta(meta), ...(this.strategy.validateUpdate?.(updated, current) ?? this.strategy.validate?.(updated) ?? [])];
     if (errors.length) throw this.invalid(meta.name, errors);
     void ctx;
     return updated;

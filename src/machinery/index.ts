@@ -1,0 +1,5 @@
+// Pure API machinery: selectors, quantities, validation, patches.
+export * as labels from './labels/index.js';
+export * as fields from './fields/index.js';
+export * as quantity from './quantity/index.js';
+export * as validation from './validation/index.js';
