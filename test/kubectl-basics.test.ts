@@ -96,27 +96,27 @@ function kubectlSuite(datastore: Datastore): void {
 
     it('applies a multi-document file and reads it back in every output format', async () => {
       const manifest = `apiVersion: v1
-  kind: ConfigMap
-  metadata:
-    name: settings
-    labels: {tier: backend}
-  data:
-    color: blue
-  ---
-  apiVersion: apps/v1
-  kind: Deployment
-  metadata:
-    name: web
-  spec:
-    replicas: 2
-    selector: {matchLabels: {app: web}}
-    template:
-      metadata: {labels: {app: web}}
-      spec:
-        containers:
-        - {name: web, image: busybox}
-  `;
-      const applied = await cluster.kubectl(['apply', '--validate=false', '-f', '-'], { input: manifest });
+kind: ConfigMap
+metadata:
+  name: settings
+  labels: {tier: backend}
+data:
+  color: blue
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: busybox}
+`;
+      const applied = await cluster.kubectl(['apply', '-f', '-'], { input: manifest });
       assert.equal(applied.code, 0, applied.stderr);
       assert.equal(applied.stdout, 'configmap/settings created\ndeployment.apps/web created\n');
 
@@ -138,7 +138,7 @@ function kubectlSuite(datastore: Datastore): void {
       const names = await cluster.kubectl(['get', 'deploy', '-o', 'name']);
       assert.equal(names.stdout, 'deployment.apps/web\n');
 
-      const again = await cluster.kubectl(['apply', '--validate=false', '-f', '-'], { input: manifest });
+      const again = await cluster.kubectl(['apply', '-f', '-'], { input: manifest });
       assert.equal(again.stdout, 'configmap/settings unchanged\ndeployment.apps/web unchanged\n');
     });
 
