@@ -34,11 +34,6 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
   res.end(text);
 }
 
-function queryBool(query: URLSearchParams, name: string): boolean {
-  const v = query.get(name);
-  return v === 'true' || v === '1' || v === '';
-}
-
 function queryInt(query: URLSearchParams, name: string): number | undefined {
   const raw = query.get(name);
   if (raw === null || raw === '') return undefined;

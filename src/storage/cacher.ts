@@ -212,23 +212,19 @@ class WatchCache implements Store {
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
     this.assertOpen();
     validatePrefix(prefix);
-    let wanted: number;
     let startKey = prefix;
     if (options.continue) {
       const token = decodeContinue(prefix, options.continue);
       // Later pages come from memory only if nothing changed since the first page.
       if (token.revision !== this.revision) return this.inner.list(prefix, options);
       startKey = token.startKey;
-      wanted = token.revision;
     } else if (options.revision) {
       if (options.revision !== this.revision) return this.inner.list(prefix, options);
-      wanted = options.revision;
     } else if (options.notOlderThan !== undefined) {
-      wanted = options.notOlderThan;
-      if (!(await this.waitForRevision(wanted))) throw errors.futureRevision(wanted, this.revision);
+      if (!(await this.waitForRevision(options.notOlderThan))) throw errors.futureRevision(options.notOlderThan, this.revision);
     } else {
       // A consistent read: as fresh as the backend is now (ConsistentListFromCache).
-      wanted = await this.inner.currentRevision();
+      const wanted = await this.inner.currentRevision();
       if (!(await this.waitForRevision(wanted, this.consistentReadTimeoutMs))) return this.inner.list(prefix, options);
     }
     return this.listFromMemory(prefix, startKey, options.limit ?? 0);

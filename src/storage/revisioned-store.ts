@@ -149,18 +149,19 @@ class RevisionedStore implements Store {
     this.assertOpen();
     validatePrefix(prefix);
     const from = checkRevision('fromRevision', options.fromRevision);
-    let cancel: (() => void) | undefined;
+    // The backend's cancel exists only after the queue it feeds.
+    const feed: { cancel?: () => void } = {};
     const queue: WatchQueue = new WatchQueue(from, {
       ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
       progressNotify: options.progressNotify ?? false,
       onStop: () => {
         this.watchers.delete(queue);
-        cancel?.();
+        feed.cancel?.();
       },
     });
     this.watchers.add(queue);
-    cancel = this.backend.watch(prefix, prefixEnd(prefix), from, queue);
-    if (queue.stopped) cancel();
+    feed.cancel = this.backend.watch(prefix, prefixEnd(prefix), from, queue);
+    if (queue.stopped) feed.cancel();
     return queue;
   }
 
