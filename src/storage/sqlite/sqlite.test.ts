@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { withWatchCache } from '../cacher.js';
 import { collectEvents, runStoreConformance } from '../conformance.js';
 import { isStorageError, type StorageErrorCode } from '../errors.js';
 import type { Store } from '../types.js';
@@ -48,6 +49,7 @@ async function rejectsWith(promise: Promise<unknown>, code: StorageErrorCode, pa
 }
 
 runStoreConformance('sqlite', () => openTemp());
+runStoreConformance('watch cache over sqlite', async () => withWatchCache(await openTemp()));
 
 describe('sqlite store', () => {
   it('group commit: 64 concurrent creates share far fewer than 64 commits', async () => {
