@@ -14,7 +14,7 @@ import { serveWatch, type WatchSettings } from './watch-stream.js';
 import { addWarnings, fieldValidationOf, type FieldValidation } from './openapi-service.js';
 
 export interface ResourceHandlerDeps {
-  readonly printerFor: (group: string, resource: string) => TablePrinter;
+  readonly printerFor: (store: GenericStore) => TablePrinter;
   readonly listFilter: (store: GenericStore, query: URLSearchParams) => ((obj: KubeObject) => boolean) | undefined;
   readonly applyPatch: (store: GenericStore, type: PatchType, current: KubeObject | undefined, patch: unknown, ctx: RequestContext) => KubeObject;
   readonly admit: (store: GenericStore, verb: string, ctx: RequestContext, obj?: KubeObject) => Promise<void>;
@@ -146,7 +146,7 @@ export class ResourceHandler {
   private respondObject(req: IncomingMessage, res: ServerResponse, store: GenericStore, code: number, obj: KubeObject, query: URLSearchParams): void {
     const table = wantsTable(req.headers.accept);
     if (table) {
-      const printer = this.deps.printerFor(store.info.group, store.info.plural);
+      const printer = this.deps.printerFor(store);
       sendJson(res, code, toTable(printer, [obj], { now: this.deps.now(), include: includeObjectOf(query), version: table }));
       return;
     }
@@ -171,7 +171,7 @@ export class ResourceHandler {
     });
     const table = wantsTable(req.headers.accept);
     if (table) {
-      const printer = this.deps.printerFor(store.info.group, store.info.plural);
+      const printer = this.deps.printerFor(store);
       sendJson(
         res,
         200,

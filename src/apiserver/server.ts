@@ -24,7 +24,7 @@ import { GenericStore, type RequestContext } from './registry/generic-store.js';
 import type { Strategy } from './registry/strategy.js';
 import { parseRequestInfo, type RequestInfo, type ResourceRequestInfo } from './request-info.js';
 import { ResourceHandler, sendJson } from './resource-handler.js';
-import { newForbidden, newInternalError, newNotFound, newNotFoundPath, newTooManyRequests, newUnauthorized, StatusError } from './status.js';
+import { newBadRequest, newForbidden, newInternalError, newNotFound, newNotFoundPath, newTooManyRequests, newUnauthorized, StatusError } from './status.js';
 import { strategyFor } from './strategies.js';
 import type { TablePrinter } from './table.js';
 import { printerFor as builtinPrinterFor } from '../api/printers/index.js';
@@ -35,7 +35,8 @@ import { bindPod, createVirtual, requestToken, type VirtualDeps } from './virtua
 import { ServiceAllocator } from './service-allocator.js';
 import { serviceStrategy } from './service-strategy.js';
 import { ServiceAccountTokens } from './serviceaccount-tokens.js';
-import { OpenApiService } from './openapi-service.js';
+import { OpenApiService, type FieldValidation } from './openapi-service.js';
+import { CrdController } from './crd/index.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-skiff' };
 
@@ -57,7 +58,7 @@ export interface ApiServerOptions {
   readonly serviceClusterIPRange?: string;
   readonly serviceNodePortRange?: { first: number; last: number };
   /** Called with unexpected errors (bugs, I/O); the client gets a 500. */
-  readonly onError?: (err: unknown, req: IncomingMessage) => void;
+  readonly onError?: (err: unknown, req: IncomingMessage | undefined) => void;
 }
 
 const LONG_RUNNING_VERBS = new Set(['watch', 'proxy', 'connect']);
@@ -72,8 +73,11 @@ export class ApiServer {
   private readonly authorizer: Authorizer;
   private readonly handler: ResourceHandler;
   private readonly sockets = new Set<Socket>();
-  private readonly printers = new Map<string, TablePrinter>();
-  private readonly openapi = new OpenApiService(() => this.resources);
+  private readonly openapi = new OpenApiService(
+    () => this.resources,
+    () => this.crds?.openAPIDefinitions() ?? {},
+  );
+  private crds: CrdController | undefined;
   private readonly now: () => Date;
   private readonly serviceAllocator: ServiceAllocator;
   readonly tokens: ServiceAccountTokens;
@@ -93,7 +97,7 @@ export class ApiServer {
     this.authenticator = new UnionAuthenticator(authenticators);
     this.authorizer = options.authorizer ?? new AuthenticatedAllowAuthorizer();
     const builtinPrinter = options.printerFor ?? builtinPrinterFor;
-    const printerFor = (group: string, resource: string) => this.printers.get(`${group}/${resource}`) ?? builtinPrinter(group, resource);
+    const printerFor = (store: GenericStore) => store.printer ?? builtinPrinter(store.info.group, store.info.plural);
     this.handler = new ResourceHandler({
       printerFor,
       listFilter: listFilterFor,
@@ -102,7 +106,7 @@ export class ApiServer {
       createVirtual: (store, body, ctx, req) => createVirtual(this.virtualDeps(), store, body, ctx, req),
       bindPod: (binding, ctx, podName) => bindPod(this.virtualDeps(), binding, ctx, podName),
       requestToken: (request, ctx, name) => requestToken(this.virtualDeps(), request, ctx, name),
-      checkFields: (store, obj, mode) => this.openapi.check(store.info, obj, mode),
+      checkFields: (store, obj, mode) => this.checkFields(store, obj, mode),
       watch: {
         bookmarkIntervalMs: options.watch?.bookmarkIntervalMs ?? 60_000,
         defaultTimeoutMs: options.watch?.defaultTimeoutMs ?? (() => (1800 + Math.random() * 1800) * 1000),
@@ -134,10 +138,9 @@ export class ApiServer {
   serve(info: ResourceInfo, strategy: Strategy = strategyFor(info), printer?: TablePrinter): GenericStore {
     const id = `${info.group}/${info.version}/${info.plural}`;
     this.unserve(info.group, info.version, info.plural);
-    const store = new GenericStore(info, strategy, this.options.store);
+    const store = new GenericStore(info, strategy, this.options.store, printer);
     this.stores.set(id, store);
     this.resources.push(info);
-    if (printer) this.printers.set(`${info.group}/${info.plural}`, printer);
     this.openapi.invalidate();
     return store;
   }
@@ -149,7 +152,6 @@ export class ApiServer {
     const index = this.resources.findIndex((r) => r.group === group && r.version === version && r.plural === plural);
     if (index >= 0) this.resources.splice(index, 1);
     this.openapi.invalidate();
-    if (!this.resources.some((r) => r.group === group && r.plural === plural)) this.printers.delete(`${group}/${plural}`);
   }
 
   /** Every resource served now, built-in and custom (discovery and OpenAPI read this). */
@@ -172,6 +174,9 @@ export class ApiServer {
     this.address = this.server.address() as AddressInfo;
     try {
       await this.bootstrap();
+      // Custom resources are served before the server reports ready.
+      this.crds = new CrdController({ store: this.options.store, api: this, now: this.now, onError: (err) => this.options.onError?.(err, undefined) });
+      await this.crds.start();
     } catch (err) {
       await this.close();
       throw err;
@@ -184,6 +189,8 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    await this.crds?.dispose();
+    this.crds = undefined;
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
@@ -229,6 +236,19 @@ export class ApiServer {
 
   private virtualDeps(): VirtualDeps {
     return { authorizer: this.authorizer, authenticator: this.authenticator, tokens: this.tokens, storeFor: (g, v, p) => this.storeFor(g, v, p) };
+  }
+
+  /** Schema checks: OpenAPI for built-in kinds, the CRD schema for custom resources. */
+  private checkFields(store: GenericStore, obj: KubeObject, mode: FieldValidation): string[] {
+    const unknownFields = store.strategy.unknownFields;
+    if (!unknownFields) return this.openapi.check(store.info, obj, mode);
+    if (mode === 'Ignore') return [];
+    const unknown = unknownFields(obj).map((path) => `unknown field "${path}"`);
+    if (unknown.length && mode === 'Strict') {
+      throw newBadRequest(`${store.info.kind} in version "${store.info.version}" cannot be handled as a ${store.info.kind}: strict decoding error: ${unknown.join(', ')}`);
+    }
+    // The custom resource strategy's defaults() prunes them.
+    return unknown;
   }
 
   systemContext(namespace: string): RequestContext {

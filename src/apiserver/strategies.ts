@@ -6,6 +6,7 @@ import { validation } from '../machinery/index.js';
 import { isObject, type KubeObject } from '../api/types.js';
 import type { FieldCause } from './status.js';
 import type { Strategy } from './registry/strategy.js';
+import { customResourceDefinitionStrategy } from './crd/index.js';
 
 /** DNS-1123 label rule (namespaces, service port names), with upstream's messages. */
 export const dns1123LabelProblems = (name: string): string[] => validation.isDNS1123Label(name);
@@ -150,6 +151,8 @@ export function strategyFor(info: ResourceInfo): Strategy {
       return { allowCreateOnUpdate: false, fieldSelectors: { 'spec.unschedulable': (o) => String((o.spec as { unschedulable?: boolean } | undefined)?.unschedulable ?? false) } };
     case '/Secret':
       return { fieldSelectors: { type: (o) => String(o.type ?? '') } };
+    case 'apiextensions.k8s.io/CustomResourceDefinition':
+      return customResourceDefinitionStrategy();
     case 'coordination.k8s.io/Lease':
       return { allowCreateOnUpdate: false };
     case 'rbac.authorization.k8s.io/Role':

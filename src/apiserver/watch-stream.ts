@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/types.js';
 import { isStorageError } from '../storage/index.js';
-import { encodedJsonOf } from './registry/codec.js';
+import { decodeShared, encodedJsonOf } from './registry/codec.js';
 import type { ApiWatchEvent, GenericStore } from './registry/generic-store.js';
 import { newBadRequest, newResourceExpired, newInternalError, StatusError } from './status.js';
 import { toTable, wantsTable, type TablePrinter } from './table.js';
@@ -17,7 +17,7 @@ export interface WatchSettings {
 }
 
 interface WatchDeps {
-  readonly printerFor: (group: string, resource: string) => TablePrinter;
+  readonly printerFor: (store: GenericStore) => TablePrinter;
   readonly listFilter: (store: GenericStore, query: URLSearchParams) => ((obj: KubeObject) => boolean) | undefined;
   readonly watch: WatchSettings;
   readonly now: () => Date;
@@ -45,7 +45,7 @@ export async function serveWatch(
   const bookmarks = query.get('allowWatchBookmarks') === 'true';
   const sendInitialEvents = query.get('sendInitialEvents') === 'true';
   const tableVersion = wantsTable(req.headers.accept);
-  const printer = tableVersion ? deps.printerFor(store.info.group, store.info.plural) : undefined;
+  const printer = tableVersion ? deps.printerFor(store) : undefined;
 
   let started: Awaited<ReturnType<GenericStore['watch']>>;
   try {
@@ -77,7 +77,7 @@ export async function serveWatch(
       return `{"type":"${event.type}","object":${JSON.stringify(table)}}\n`;
     }
     // Stored objects carry apiVersion and kind, so the memoized JSON is the wire form.
-    const object = event.kv ? encodedJsonOf(event.kv) : JSON.stringify(event.object);
+    const object = event.kv && event.object === decodeShared(event.kv) ? encodedJsonOf(event.kv) : JSON.stringify(event.object);
     return `{"type":"${event.type}","object":${object}}\n`;
   };
 

@@ -46,14 +46,12 @@ export function isIPv4(value: string): boolean {
 export function isIPv6(value: string): boolean {
   if (!value.includes(':')) return false;
   let text = value;
-  // An embedded IPv4 tail counts as two groups.
-  let extra = 0;
+  // An embedded IPv4 tail stands for the last two groups.
   const lastColon = text.lastIndexOf(':');
   const tail = text.slice(lastColon + 1);
   if (tail.includes('.')) {
     if (!isIPv4(tail)) return false;
     text = `${text.slice(0, lastColon + 1)}0:0`;
-    extra = 0;
   }
   const halves = text.split('::');
   if (halves.length > 2) return false;
@@ -61,7 +59,7 @@ export function isIPv6(value: string): boolean {
   const head = groups(halves[0]!);
   const rest = halves.length === 2 ? groups(halves[1]!) : [];
   if (![...head, ...rest].every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  const count = head.length + rest.length + extra;
+  const count = head.length + rest.length;
   return halves.length === 2 ? count < 8 : count === 8;
 }
 

@@ -1,14 +1,16 @@
-// OpenAPI v3 definitions of custom resources (upstream's
-// pkg/controller/openapi/builder), for /openapi/v3/apis/<group>/<version> and
-// `kubectl explain`: the version's schema with apiVersion, kind and metadata
-// (a reference to ObjectMeta) at the root and in embedded resources, and the List
-// kind. Definition names reverse the group: `com.example.stable.v1.CronTab`. Pure.
+// OpenAPI definitions of custom resources (upstream's pkg/controller/openapi/builder),
+// for /openapi/v2, /openapi/v3/apis/<group>/<version> and `kubectl explain`: the
+// version's schema with apiVersion, kind and metadata (a reference to ObjectMeta)
+// at the root and in embedded resources, and the List kind. Definition names
+// reverse the group: `com.example.stable.v1.CronTab`. References are in the v2
+// form (`#/definitions/...`, with sibling descriptions), as src/api/openapi takes
+// its definitions; its v3 builder turns them into `allOf: [{$ref}]`. Pure.
 
 import { isObject } from '../../api/types.js';
 import { namesOf, objects, schemaOf, specOf, statusOf, str, type CustomResourceDefinition, type CustomResourceDefinitionVersion, type JSONSchemaProps } from './types.js';
 
-export const OBJECT_META_REF = '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
-export const LIST_META_REF = '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
+export const OBJECT_META_REF = '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+export const LIST_META_REF = '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
 
 const API_VERSION_DESCRIPTION =
   'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
@@ -33,7 +35,7 @@ function typeMeta(schema: Schema): void {
 
 function objectMeta(schema: Schema): void {
   const properties = (isObject(schema.properties) ? schema.properties : (schema.properties = {})) as Record<string, unknown>;
-  properties.metadata = { allOf: [{ $ref: OBJECT_META_REF }], description: METADATA_DESCRIPTION };
+  properties.metadata = { $ref: OBJECT_META_REF, description: METADATA_DESCRIPTION };
 }
 
 /** Adds TypeMeta and ObjectMeta to every x-kubernetes-embedded-resource below. */
@@ -69,7 +71,7 @@ export interface CustomResourceOpenAPI {
   /** Definition name of the kind, e.g. com.example.stable.v1.CronTab. */
   readonly name: string;
   readonly listName: string;
-  /** Definitions to add to components.schemas of /openapi/v3/apis/<group>/<version>. */
+  /** Definitions (v2 form) for the served documents: the kind and its List. */
   readonly schemas: Readonly<Record<string, Schema>>;
 }
 
@@ -100,10 +102,10 @@ export function crdOpenAPISchemas(crd: CustomResourceDefinition): CustomResource
         items: {
           description: `List of ${plural}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`,
           type: 'array',
-          items: { $ref: `#/components/schemas/${name}` },
+          items: { $ref: `#/definitions/${name}` },
         },
         kind: { description: KIND_DESCRIPTION, type: 'string' },
-        metadata: { allOf: [{ $ref: LIST_META_REF }], description: LIST_METADATA_DESCRIPTION },
+        metadata: { $ref: LIST_META_REF, description: LIST_METADATA_DESCRIPTION },
       },
       'x-kubernetes-group-version-kind': [{ group, kind: listKind, version }],
     };

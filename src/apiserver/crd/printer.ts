@@ -5,13 +5,16 @@
 // (so kubectl shows NAME and AGE). Date cells are rendered as ages (`5m`). Pure.
 
 import { isObject } from '../../api/types.js';
-import { defaultTablePrinter, type TableColumn, type TablePrinter } from '../table.js';
+import type { TableColumn, TablePrinter } from '../table.js';
 import { goNumber } from './field-errors.js';
 import { parseJsonPath, type JsonPath } from './jsonpath.js';
 import type { CustomResourceColumnDefinition } from './types.js';
 
-const NAME_DESCRIPTION = defaultTablePrinter.columns[0]!.description;
-const CREATION_TIMESTAMP_DESCRIPTION = defaultTablePrinter.columns[1]!.description;
+/** ObjectMeta's swagger descriptions, which upstream puts on these columns. */
+const NAME_DESCRIPTION =
+  'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
+const CREATION_TIMESTAMP_DESCRIPTION =
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
 
 /** Upstream's serveDefaultColumnsIfEmpty. */
 export const DEFAULT_COLUMNS: readonly CustomResourceColumnDefinition[] = [

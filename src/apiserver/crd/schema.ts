@@ -16,6 +16,7 @@ import {
   child,
   dns1035LabelProblems,
   duplicate,
+  goNumber,
   index as indexPath,
   invalid,
   notSupported,
@@ -330,10 +331,6 @@ function jsonType(value: Json): string {
   return 'null';
 }
 
-function fmtNumber(n: number): string {
-  return Number.isInteger(n) ? String(n) : String(n);
-}
-
 function typeError(name: string, typeName: string, value: unknown): OpenAPIError {
   const message = typeof value === 'string' ? `${name} in ${IN} must be of type ${typeName}: ${JSON.stringify(value)}` : `${name} in ${IN} must be of type ${typeName}`;
   return { code: 'type', name, message, value };
@@ -430,19 +427,19 @@ function validateNode(data: Json, s: JSONSchemaProps | undefined, path: string):
     if (typeof s.multipleOf === 'number' && s.multipleOf > 0) {
       const q = data / s.multipleOf;
       if (Math.abs(q - Math.round(q)) > 1e-9) {
-        result.add({ code: 'multipleOf', name: path, message: `${path} in ${IN} should be a multiple of ${fmtNumber(s.multipleOf)}`, value: data });
+        result.add({ code: 'multipleOf', name: path, message: `${path} in ${IN} should be a multiple of ${goNumber(s.multipleOf)}`, value: data });
       }
     }
     if (typeof s.maximum === 'number') {
       const exclusive = s.exclusiveMaximum === true;
       if (exclusive ? data >= s.maximum : data > s.maximum) {
-        result.add({ code: 'max', name: path, message: `${path} in ${IN} should be less than ${exclusive ? '' : 'or equal to '}${fmtNumber(s.maximum)}`, value: data });
+        result.add({ code: 'max', name: path, message: `${path} in ${IN} should be less than ${exclusive ? '' : 'or equal to '}${goNumber(s.maximum)}`, value: data });
       }
     }
     if (typeof s.minimum === 'number') {
       const exclusive = s.exclusiveMinimum === true;
       if (exclusive ? data <= s.minimum : data < s.minimum) {
-        result.add({ code: 'min', name: path, message: `${path} in ${IN} should be greater than ${exclusive ? '' : 'or equal to '}${fmtNumber(s.minimum)}`, value: data });
+        result.add({ code: 'min', name: path, message: `${path} in ${IN} should be greater than ${exclusive ? '' : 'or equal to '}${goNumber(s.minimum)}`, value: data });
       }
     }
   }

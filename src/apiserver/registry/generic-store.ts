@@ -32,6 +32,7 @@ import {
 import { decodeCopy, decodeShared, encodeForStorage } from './codec.js';
 import { validation } from '../../machinery/index.js';
 import type { Strategy } from './strategy.js';
+import type { TablePrinter } from '../table.js';
 
 export interface RequestContext {
   readonly namespace: string;
@@ -103,6 +104,8 @@ export class GenericStore {
     readonly info: ResourceInfo,
     readonly strategy: Strategy,
     private readonly store: Store,
+    /** This resource's own Table printer (custom resources), else the built-in one. */
+    readonly printer?: TablePrinter,
   ) {
     this.qualified = { group: info.group, resource: info.plural };
     this.apiVersion = apiVersionOf(info.group, info.version);
@@ -144,6 +147,11 @@ export class GenericStore {
     throw err;
   }
 
+  /** The object as this endpoint serves it. */
+  present(obj: KubeObject): KubeObject {
+    return this.strategy.transformRead ? this.strategy.transformRead(obj) : this.withTypeMeta(obj);
+  }
+
   private withTypeMeta(obj: KubeObject): KubeObject {
     if (obj.apiVersion === this.apiVersion && obj.kind === this.info.kind) return obj;
     const { apiVersion: _a, kind: _k, ...rest } = obj;
@@ -169,7 +177,7 @@ export class GenericStore {
       const rv = resourceVersion === undefined || resourceVersion === '' ? undefined : parseResourceVersion(resourceVersion);
       const result = await this.store.get(key, rv === undefined ? {} : { notOlderThan: rv });
       if (!result.kv) throw newNotFound(this.qualified, name);
-      return decodeShared(result.kv);
+      return this.present(decodeShared(result.kv));
     } catch (err) {
       return this.translate(err, name);
     }
@@ -191,7 +199,7 @@ export class GenericStore {
       for (;;) {
         for (let i = 0; i < page.items.length; i++) {
           const kv = page.items[i]!;
-          const obj = decodeShared(kv);
+          const obj = this.present(decodeShared(kv));
           if (!request.filter(obj)) continue;
           items.push(obj);
           if (limit && items.length === limit) {
@@ -242,7 +250,7 @@ export class GenericStore {
     const metadata: KubeList['metadata'] = { resourceVersion: String(revision) };
     if (token) metadata.continue = token;
     if (token && remaining !== undefined && remaining > 0) metadata.remainingItemCount = remaining;
-    return { apiVersion: this.apiVersion, kind: `${this.info.kind}List`, metadata, items: items.map((o) => this.withTypeMeta(o)) };
+    return { apiVersion: this.apiVersion, kind: `${this.info.kind}List`, metadata, items: items.map((o) => this.present(o)) };
   }
 
   // ---- writes ------------------------------------------------------------
@@ -287,7 +295,7 @@ export class GenericStore {
     const undo = this.strategy.allocate ? await this.allocateOrInvalid(prepared, undefined) : undefined;
     try {
       const kv = await this.store.create(this.key(ctx.namespace, name), encodeForStorage(prepared));
-      return decodeShared(kv);
+      return this.present(decodeShared(kv));
     } catch (err) {
       await undo?.();
       return this.translate(err, name);
@@ -361,11 +369,11 @@ export class GenericStore {
       if (deleteAfter) {
         // The last finalizer is gone from an object being deleted: delete it now.
         const deleted = await this.store.delete(key, { preconditions: { modRevision: kv.modRevision } }).catch(() => kv);
-        const object = decodeShared(deleted);
+        const object = this.present(decodeShared(deleted));
         await this.strategy.release?.(object, undefined);
         return { object, created: false };
       }
-      const object = decodeShared(kv);
+      const object = this.present(decodeShared(kv));
       if (previous && this.strategy.release) await this.strategy.release(previous, object);
       return { object, created };
     } catch (err) {
@@ -466,7 +474,7 @@ export class GenericStore {
       const deleted = await this.store.delete(key, {
         validate: (kv) => this.checkDeletePreconditions(decodeShared(kv), request, name),
       });
-      const object = decodeShared(deleted);
+      const object = this.present(decodeShared(deleted));
       await this.strategy.release?.(object, undefined);
       return { object, deleted: true };
     } catch (err) {
@@ -505,8 +513,8 @@ export class GenericStore {
         // Start with the current state as ADDED events, then changes after it.
         const list = await this.store.list(prefix, rv === '0' || rv === undefined || rv === '' ? { notOlderThan: 0 } : { notOlderThan: parseResourceVersion(rv) });
         for (const kv of list.items) {
-          const obj = decodeShared(kv);
-          if (!request.filter || request.filter(obj)) initial.push({ type: 'ADDED', object: this.withTypeMeta(obj), kv });
+          const obj = this.present(decodeShared(kv));
+          if (!request.filter || request.filter(obj)) initial.push({ type: 'ADDED', object: obj, kv });
         }
         from = list.revision;
       } else {
@@ -523,18 +531,18 @@ export class GenericStore {
   toApiEvents(events: readonly WatchEvent[], filter?: (obj: KubeObject) => boolean): ApiWatchEvent[] {
     const out: ApiWatchEvent[] = [];
     for (const event of events) {
-      const obj = decodeShared(event.kv);
+      const obj = this.present(decodeShared(event.kv));
       if (!filter) {
-        out.push({ type: event.type, object: this.withTypeMeta(obj), kv: event.kv });
+        out.push({ type: event.type, object: obj, kv: event.kv });
         continue;
       }
       const now = event.type !== 'DELETED' && filter(obj);
-      const before = event.prevKv ? filter(decodeShared(event.prevKv)) : false;
+      const before = event.prevKv ? filter(this.present(decodeShared(event.prevKv))) : false;
       if (event.type === 'DELETED') {
-        if (before) out.push({ type: 'DELETED', object: this.withTypeMeta(obj), kv: event.kv });
-      } else if (now && before) out.push({ type: 'MODIFIED', object: this.withTypeMeta(obj), kv: event.kv });
-      else if (now) out.push({ type: 'ADDED', object: this.withTypeMeta(obj), kv: event.kv });
-      else if (before) out.push({ type: 'DELETED', object: this.withTypeMeta(obj), kv: event.kv });
+        if (before) out.push({ type: 'DELETED', object: obj, kv: event.kv });
+      } else if (now && before) out.push({ type: 'MODIFIED', object: obj, kv: event.kv });
+      else if (now) out.push({ type: 'ADDED', object: obj, kv: event.kv });
+      else if (before) out.push({ type: 'DELETED', object: obj, kv: event.kv });
     }
     return out;
   }

@@ -29,6 +29,13 @@ export interface Strategy {
   allocate?(obj: KubeObject, old: KubeObject | undefined): Promise<() => Promise<void>>;
   /** Releases what `old` held and `obj` (undefined when deleted) no longer does. */
   release?(old: KubeObject, obj: KubeObject | undefined): Promise<void>;
+  /**
+   * The object as clients see it (custom resources: apiVersion of the served version,
+   * defaults, pruning). Must not mutate; returns `obj` itself when nothing changes.
+   */
+  transformRead?(obj: KubeObject): KubeObject;
+  /** Fields a custom resource's schema does not know (the built-ins use OpenAPI). */
+  unknownFields?(obj: KubeObject): string[];
   /** Pods: a delete with a grace period marks the object instead of removing it. */
   gracefulDelete?(obj: KubeObject, requestedGraceSeconds: number | undefined): number | undefined;
 }
