@@ -42,7 +42,8 @@ export async function runServer(options: ServerOptions): Promise<void> {
     port,
     advertiseAddress: options.advertiseAddress ?? '127.0.0.1',
     ...(options.tokenAuthFile ? { tokenFile: options.tokenAuthFile } : {}),
-    onError: (err, req) => process.stderr.write(`skiff: internal error serving ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),
+    onError: (err, req) =>
+      process.stderr.write(`skiff: internal error${req ? ` serving ${req.method} ${req.url}` : ''}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),
   });
   const address = await api.start();
   const host = options.advertiseAddress ?? '127.0.0.1';
