@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { GROUP_ORDER, type ResourceInfo } from '../api/resources.js';
+import { acceptedVersion } from './media.js';
 
 const SUBRESOURCE_VERBS: Record<string, string[]> = {
   status: ['get', 'patch', 'update'],
@@ -178,18 +179,5 @@ export function aggregatedDiscovery(resources: readonly ResourceInfo[], core: bo
 
 /** Which aggregated discovery version an Accept header asks for, if any. */
 export function wantsAggregatedDiscovery(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
-  if (!accept) return undefined;
-  for (const part of accept.split(',')) {
-    const params = new Map(
-      part
-        .split(';')
-        .slice(1)
-        .map((p) => p.trim().split('=') as [string, string]),
-    );
-    if (params.get('g') === 'apidiscovery.k8s.io' && params.get('as') === 'APIGroupDiscoveryList') {
-      const v = params.get('v');
-      if (v === 'v2' || v === 'v2beta1') return v;
-    }
-  }
-  return undefined;
+  return acceptedVersion(accept, 'APIGroupDiscoveryList', 'apidiscovery.k8s.io', ['v2', 'v2beta1'] as const);
 }

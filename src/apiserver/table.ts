@@ -2,6 +2,7 @@
 // `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`.
 
 import type { KubeObject } from '../api/types.js';
+import { acceptedVersion } from './media.js';
 
 export interface TableColumn {
   name: string;
@@ -22,20 +23,7 @@ export type IncludeObject = 'None' | 'Object' | 'Metadata';
 
 /** Which Table version an Accept header asks for, if any. */
 export function wantsTable(accept: string | undefined): 'v1' | 'v1beta1' | undefined {
-  if (!accept) return undefined;
-  for (const part of accept.split(',')) {
-    const params = new Map(
-      part
-        .split(';')
-        .slice(1)
-        .map((p) => p.trim().split('=') as [string, string]),
-    );
-    if (params.get('as') === 'Table' && params.get('g') === 'meta.k8s.io') {
-      const v = params.get('v');
-      if (v === 'v1' || v === 'v1beta1') return v;
-    }
-  }
-  return undefined;
+  return acceptedVersion(accept, 'Table', 'meta.k8s.io', ['v1', 'v1beta1'] as const);
 }
 
 function rowObject(obj: KubeObject, include: IncludeObject, tableVersion: string): unknown {
