@@ -7,7 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { checkLeaksAfterAll } from '../src/testing/index.js';
 import { kubectlBinaries, startCluster, type TestCluster } from '../src/testing/index.js';
-import { etcdAvailable, startEtcd } from '../src/storage/etcd/index.js';
+import { DATASTORES, type Datastore } from './support/datastores.js';
 
 checkLeaksAfterAll();
 
@@ -26,26 +26,6 @@ function fetchAnonymous(port: number, path: string): Promise<{ status: number; b
 
 const kubectlPath = kubectlBinaries().default;
 const noKubectl = kubectlPath ? false : 'kubectl is not installed on this machine';
-
-interface Datastore {
-  readonly name: string;
-  readonly skip: string | false;
-  /** Starts what the datastore needs; returns its URL (undefined: the server's default) and a stop. */
-  start(): Promise<{ url?: string; stop(): Promise<void> }>;
-}
-
-const etcdSkip = etcdAvailable();
-const DATASTORES: Datastore[] = [
-  { name: 'sqlite (default)', skip: false, start: async () => ({ stop: async () => {} }) },
-  {
-    name: 'etcd',
-    skip: etcdSkip && process.env.CI !== 'true' ? etcdSkip : false,
-    start: async () => {
-      const etcd = await startEtcd();
-      return { url: `etcd://${etcd.endpoints.map((e) => e.replace(/^https?:\/\//, '')).join(',')}`, stop: () => etcd.stop() };
-    },
-  },
-];
 
 for (const datastore of DATASTORES) kubectlSuite(datastore);
 
