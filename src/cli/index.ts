@@ -6,6 +6,19 @@ import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
+interface ServerCliOptions {
+  dataDir: string;
+  datastore?: string;
+  httpsPort: string;
+  runtime: string;
+  tlsSan?: string[];
+  tokenAuthFile?: string;
+  advertiseAddress: string;
+  compactionInterval: string;
+  watchCacheWindow: string;
+  minRequestTimeout: string;
+}
+
 const program = new Command('skiff')
   .description('Skiff: a self-hosted, Kubernetes-compatible cluster with an AKS-style managed layer')
   .version(pkg.version)
@@ -22,7 +35,10 @@ program
   .option('--tls-san <name...>', 'extra names or addresses for the serving certificate')
   .option('--token-auth-file <file>', 'static bearer tokens: token,user,uid[,"group1,group2"] per line')
   .option('--advertise-address <address>', 'address written into the kubeconfig', '127.0.0.1')
-  .action(async (options: { dataDir: string; datastore?: string; httpsPort: string; runtime: string; tlsSan?: string[]; tokenAuthFile?: string; advertiseAddress: string }) => {
+  .option('--compaction-interval <seconds>', 'how often datastore history is compacted (kube-apiserver --etcd-compaction-interval)', '300')
+  .option('--watch-cache-window <seconds>', 'how far back watches are served from memory', '300')
+  .option('--min-request-timeout <seconds>', 'watches end after a random time between this and twice this', '1800')
+  .action(async (options: ServerCliOptions) => {
     const { runServer } = await import('./server.js');
     await runServer(options);
   });

@@ -14,6 +14,16 @@ export interface ServerOptions {
   readonly tlsSan?: string[];
   readonly tokenAuthFile?: string;
   readonly advertiseAddress?: string;
+  readonly compactionInterval?: string;
+  readonly watchCacheWindow?: string;
+  readonly minRequestTimeout?: string;
+}
+
+function seconds(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${flag}: not a number of seconds: ${value}`);
+  return n;
 }
 
 function step(message: string): void {
@@ -29,7 +39,12 @@ export async function runServer(options: ServerOptions): Promise<void> {
   const url = datastoreUrl(dataDir, options.datastore);
   const spec = parseDatastoreUrl(url);
   step(`opening datastore ${spec.kind === 'etcd' ? spec.endpoints.join(',') : url}`);
+  const compactionSeconds = seconds('--compaction-interval', options.compactionInterval, 300);
+  const windowSeconds = seconds('--watch-cache-window', options.watchCacheWindow, 300);
+  const minRequestTimeout = seconds('--min-request-timeout', options.minRequestTimeout, 1800);
   const store = await openDatastore(url, {
+    compactionIntervalMs: compactionSeconds * 1000,
+    watchCache: { historyWindowMs: windowSeconds * 1000 },
     onCompactionError: (err) => process.stderr.write(`skiff: compaction failed (will retry): ${String(err)}\n`),
   });
   step(`datastore ready: ${store.name} at revision ${await store.currentRevision()}`);
@@ -41,6 +56,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
     pki,
     port,
     advertiseAddress: options.advertiseAddress ?? '127.0.0.1',
+    watch: { defaultTimeoutMs: () => (minRequestTimeout + Math.random() * minRequestTimeout) * 1000 },
     ...(options.tokenAuthFile ? { tokenFile: options.tokenAuthFile } : {}),
     onError: (err, req) =>
       process.stderr.write(`skiff: internal error${req ? ` serving ${req.method} ${req.url}` : ''}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),
