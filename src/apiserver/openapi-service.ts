@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildOpenAPIV2, buildOpenAPIV3, definitionForKind, validateAgainstSchema, type OpenAPIV3Documents, type SchemaObject } from '../api/openapi/index.js';
 import type { ResourceInfo } from '../api/resources.js';
+import { encodeOpenAPIV2Protobuf, negotiateOpenAPIV2, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from '../api/openapi-proto/index.js';
 import { isObject, type KubeObject } from '../api/types.js';
 import { newBadRequest, newNotAcceptable } from './status.js';
 
@@ -40,6 +41,9 @@ export class OpenApiService {
   private generation = 0;
   private built = -1;
   private v2Json = '';
+  private v2Doc: object | undefined;
+  /** The protobuf encoding of the v2 document, made on first request per generation. */
+  private v2Protobuf: Buffer | undefined;
   private v3: OpenAPIV3Documents | undefined;
   private readonly v3Json = new Map<string, string>();
 
@@ -57,7 +61,9 @@ export class OpenApiService {
     if (this.built === this.generation) return;
     const resources = this.served().filter((r) => !r.virtual || r.verbs.includes('create'));
     const options = { extraDefinitions: this.extraDefinitions() };
-    this.v2Json = JSON.stringify(buildOpenAPIV2(resources, options));
+    this.v2Doc = buildOpenAPIV2(resources, options);
+    this.v2Json = JSON.stringify(this.v2Doc);
+    this.v2Protobuf = undefined;
     this.v3 = buildOpenAPIV3(resources, options);
     this.v3Json.clear();
     this.built = this.generation;
@@ -65,13 +71,18 @@ export class OpenApiService {
 
   /** Serves an /openapi path; false when the path is not one. */
   serve(req: IncomingMessage, res: ServerResponse, path: string): boolean {
-    if (path === '/openapi/v2' || path === '/swagger.json') {
-      const accept = req.headers.accept ?? '';
-      if (accept && !/application\/json|\*\/\*/.test(accept)) {
-        // kubectl asks for the protobuf encoding only; it copes with 406 (its own patch metadata).
-        throw newNotAcceptable('only application/json is supported for /openapi/v2');
-      }
+    if (path === '/openapi/v2' || path === '/swagger.json' || path === '/swagger-2.0.0.pb-v1') {
+      // kubectl asks for protobuf only (client-side apply reads patch metadata from it).
+      const format = path === '/swagger-2.0.0.pb-v1' ? 'protobuf' : negotiateOpenAPIV2(req.headers.accept);
+      if (!format) throw newNotAcceptable('the OpenAPI v2 document is served as application/json or application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
       this.build();
+      res.setHeader('Vary', 'Accept');
+      if (format === 'protobuf') {
+        this.v2Protobuf ??= Buffer.from(encodeOpenAPIV2Protobuf(this.v2Doc!));
+        res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF_CONTENT_TYPE, 'Content-Length': this.v2Protobuf.length, 'Cache-Control': 'no-cache, private' });
+        res.end(this.v2Protobuf);
+        return true;
+      }
       send(res, this.v2Json);
       return true;
     }

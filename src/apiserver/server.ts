@@ -340,7 +340,7 @@ export class ApiServer {
 
   private serveNonResource(req: IncomingMessage, res: ServerResponse, path: string): void {
     const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-    if ((trimmed.startsWith('/openapi/') || trimmed === '/swagger.json') && this.openapi.serve(req, res, trimmed)) return;
+    if ((trimmed.startsWith('/openapi/') || trimmed === '/swagger.json' || trimmed === '/swagger-2.0.0.pb-v1') && this.openapi.serve(req, res, trimmed)) return;
     if (trimmed === '/healthz' || trimmed === '/livez' || trimmed === '/readyz' || /^\/(healthz|livez|readyz)\/[a-z-]+$/.test(trimmed)) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
       res.end('ok');

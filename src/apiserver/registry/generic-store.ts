@@ -290,7 +290,7 @@ export class GenericStore {
     if (ctx.dryRun) {
       const exists = (await this.store.get(this.key(ctx.namespace, name))).kv;
       if (exists) throw newAlreadyExists(this.qualified, name);
-      return prepared;
+      return this.present(prepared);
     }
     const undo = this.strategy.allocate ? await this.allocateOrInvalid(prepared, undefined) : undefined;
     try {
@@ -362,7 +362,9 @@ export class GenericStore {
     if (ctx.dryRun) {
       const current = (await this.store.get(key)).kv;
       await tryUpdate(current).catch((err: unknown) => this.translate(err, name));
-      return { object: result!, created };
+      // Nothing was written: the object keeps the resourceVersion it has.
+      const object = current && !created ? { ...result!, metadata: { ...result!.metadata, resourceVersion: String(current.modRevision) } } : result!;
+      return { object: this.present(object), created };
     }
     try {
       const kv = await this.store.guaranteedUpdate(key, tryUpdate, { ignoreNotFound: true });
