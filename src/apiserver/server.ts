@@ -261,7 +261,11 @@ export class ApiServer {
     const namespaces = this.storeFor('', 'v1', 'namespaces')!;
     let ns: KubeObject;
     try {
-      ns = await namespaces.get('', ctx.namespace);
+      // From the watch cache; a namespace created a moment ago may not be there yet.
+      ns = await namespaces.get('', ctx.namespace, '0').catch((err: unknown) => {
+        if (err instanceof StatusError && err.code === 404) return namespaces.get('', ctx.namespace);
+        throw err;
+      });
     } catch (err) {
       if (err instanceof StatusError && err.code === 404) throw newNotFound({ group: '', resource: 'namespaces' }, ctx.namespace);
       throw err;

@@ -20,6 +20,16 @@ export function decodeShared(kv: KeyValue): KubeObject {
   return obj;
 }
 
+/**
+ * Records the object just written as the decoded form of its stored version, so the
+ * response and the watch fan-out need not parse the bytes back.
+ */
+export function rememberDecoded(kv: KeyValue, written: KubeObject): KubeObject {
+  const obj: KubeObject = { ...written, metadata: { ...(written.metadata ?? {}), resourceVersion: String(kv.modRevision) } };
+  if (!decoded.has(kv)) decoded.set(kv, obj);
+  return decoded.get(kv)!;
+}
+
 /** A private, mutable copy of the object of a stored version. */
 export function decodeCopy(kv: KeyValue): KubeObject {
   return structuredClone(decodeShared(kv));

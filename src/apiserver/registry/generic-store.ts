@@ -29,7 +29,7 @@ import {
   type FieldCause,
   type QualifiedResource,
 } from '../status.js';
-import { decodeCopy, decodeShared, encodeForStorage } from './codec.js';
+import { decodeCopy, decodeShared, encodeForStorage, rememberDecoded } from './codec.js';
 import { validation } from '../../machinery/index.js';
 import type { Strategy } from './strategy.js';
 import type { TablePrinter } from '../table.js';
@@ -295,7 +295,7 @@ export class GenericStore {
     const undo = this.strategy.allocate ? await this.allocateOrInvalid(prepared, undefined) : undefined;
     try {
       const kv = await this.store.create(this.key(ctx.namespace, name), encodeForStorage(prepared));
-      return this.present(decodeShared(kv));
+      return this.present(rememberDecoded(kv, prepared));
     } catch (err) {
       await undo?.();
       return this.translate(err, name);
