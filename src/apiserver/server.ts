@@ -37,6 +37,7 @@ import { serviceStrategy } from './service-strategy.js';
 import { ServiceAccountTokens } from './serviceaccount-tokens.js';
 import { OpenApiService, type FieldValidation } from './openapi-service.js';
 import { CrdController } from './crd/index.js';
+import { GarbageCollector, NamespaceController, type ResourceAccess } from '../controllers/index.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-skiff' };
 
@@ -57,6 +58,8 @@ export interface ApiServerOptions {
   readonly advertiseAddress?: string;
   readonly serviceClusterIPRange?: string;
   readonly serviceNodePortRange?: { first: number; last: number };
+  /** Run the garbage collector and namespace controller in this process (default true). */
+  readonly controllers?: boolean;
   /** Called with unexpected errors (bugs, I/O); the client gets a 500. */
   readonly onError?: (err: unknown, req: IncomingMessage | undefined) => void;
 }
@@ -78,6 +81,7 @@ export class ApiServer {
     () => this.crds?.openAPIDefinitions() ?? {},
   );
   private crds: CrdController | undefined;
+  private readonly controllers: Array<{ dispose(): Promise<void> }> = [];
   private readonly now: () => Date;
   private readonly serviceAllocator: ServiceAllocator;
   readonly tokens: ServiceAccountTokens;
@@ -177,6 +181,7 @@ export class ApiServer {
       // Custom resources are served before the server reports ready.
       this.crds = new CrdController({ store: this.options.store, api: this, now: this.now, onError: (err) => this.options.onError?.(err, undefined) });
       await this.crds.start();
+      if (this.options.controllers !== false) await this.startControllers();
     } catch (err) {
       await this.close();
       throw err;
@@ -189,6 +194,7 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    for (const controller of this.controllers.splice(0)) await controller.dispose();
     await this.crds?.dispose();
     this.crds = undefined;
     await new Promise<void>((resolve) => {
@@ -236,6 +242,65 @@ export class ApiServer {
 
   private virtualDeps(): VirtualDeps {
     return { authorizer: this.authorizer, authenticator: this.authenticator, tokens: this.tokens, storeFor: (g, v, p) => this.storeFor(g, v, p) };
+  }
+
+  /** The in-control-plane controllers that deletion semantics depend on. */
+  private async startControllers(): Promise<void> {
+    const context = { onError: (err: unknown, what: string) => this.options.onError?.(new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }), undefined) };
+    const access = this.resourceAccess();
+    const gc = new GarbageCollector(this.options.store, access, context);
+    this.controllers.push(gc);
+    await gc.start();
+    const namespaces = new NamespaceController(this.options.store, access, context);
+    this.controllers.push(namespaces);
+    await namespaces.start();
+  }
+
+  /** The registry as controllers use it: by group and plural, expected outcomes ignored. */
+  resourceAccess(): ResourceAccess {
+    const storeOf = (group: string, plural: string): GenericStore | undefined => {
+      const info = this.resources.find((r) => r.group === group && r.plural === plural && !r.virtual);
+      return info ? this.storeFor(info.group, info.version, info.plural) : undefined;
+    };
+    const ignore = (...codes: number[]) => (err: unknown) => {
+      if (err instanceof StatusError && codes.includes(err.code)) return;
+      throw err;
+    };
+    return {
+      delete: async (group, plural, namespace, name, options) => {
+        const store = storeOf(group, plural);
+        if (!store) return;
+        await store.delete(namespace, name, options, this.systemContext(namespace)).catch(ignore(404, 409));
+      },
+      update: async (group, plural, namespace, name, mutate) => {
+        const store = storeOf(group, plural);
+        if (!store) return;
+        await store
+          .update(namespace, name, (current) => {
+            if (!current) throw newNotFound(store.qualified, name);
+            return mutate(current);
+          }, this.systemContext(namespace))
+          .catch(ignore(404));
+      },
+      updateSubresource: async (group, plural, namespace, name, subresource, mutate) => {
+        const store = storeOf(group, plural);
+        if (!store) return;
+        await store
+          .update(namespace, name, (current) => {
+            if (!current) throw newNotFound(store.qualified, name);
+            return mutate(current);
+          }, this.systemContext(namespace), { subresource })
+          .catch(ignore(404));
+      },
+      list: async (group, plural, namespace) => (await storeOf(group, plural)?.list(namespace, {}))?.items ?? [],
+      namespacedResources: () => {
+        const seen = new Set<string>();
+        return this.resources
+          .filter((r) => r.namespaced && !r.virtual)
+          .filter((r) => !seen.has(`${r.group}/${r.plural}`) && !!seen.add(`${r.group}/${r.plural}`))
+          .map((r) => ({ group: r.group, plural: r.plural }));
+      },
+    };
   }
 
   /** Schema checks: OpenAPI for built-in kinds, the CRD schema for custom resources. */
