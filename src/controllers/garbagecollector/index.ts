@@ -74,7 +74,7 @@ export class GarbageCollector {
 
   private async load(): Promise<number> {
     let token: string | undefined;
-    let revision = 0;
+    let revision: number;
     do {
       const page = await this.store.list(KEY_ROOT, { limit: 1000, ...(token ? { continue: token } : {}) });
       revision = page.revision;
