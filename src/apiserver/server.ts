@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { BUILTIN_RESOURCES, type ResourceInfo } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import type { Store } from '../storage/index.js';
@@ -67,6 +68,15 @@ export interface ApiServerOptions {
 const LONG_RUNNING_VERBS = new Set(['watch', 'proxy', 'connect']);
 const LONG_RUNNING_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The advertise address if it is not loopback, else this host's first external IPv4 address. */
+function endpointAddress(advertise: string | undefined): string | undefined {
+  if (advertise && !advertise.startsWith('127.') && advertise !== '::1' && advertise !== 'localhost') return advertise;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const address of list ?? []) if (address.family === 'IPv4' && !address.internal) return address.address;
+  }
+  return undefined;
+}
 
 export class ApiServer {
   private readonly server: Server;
@@ -225,9 +235,13 @@ export class ApiServer {
       metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
       spec: { clusterIP: this.serviceAllocator.firstIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: this.port }] },
     });
-    const endpoints = this.storeFor('', 'v1', 'endpoints')!;
-    const subsets = [{ addresses: [{ ip: this.options.advertiseAddress ?? '127.0.0.1' }], ports: [{ name: 'https', port: this.port, protocol: 'TCP' }] }];
-    await endpoints.update('default', 'kubernetes', () => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets }), ctx, { forceAllowCreate: true });
+    // Its endpoint must be an address pods can reach: never loopback (upstream refuses it too).
+    const address = endpointAddress(this.options.advertiseAddress);
+    if (address) {
+      const endpoints = this.storeFor('', 'v1', 'endpoints')!;
+      const subsets = [{ addresses: [{ ip: address }], ports: [{ name: 'https', port: this.port, protocol: 'TCP' }] }];
+      await endpoints.update('default', 'kubernetes', () => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets }), ctx, { forceAllowCreate: true });
+    }
   }
 
   private async lookup(kind: 'ServiceAccount' | 'Pod' | 'Secret' | 'Node', namespace: string, name: string): Promise<KubeObject | undefined> {

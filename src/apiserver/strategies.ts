@@ -4,9 +4,10 @@
 import type { ResourceInfo } from '../api/resources.js';
 import { validation } from '../machinery/index.js';
 import { isObject, type KubeObject } from '../api/types.js';
-import type { FieldCause } from './status.js';
 import type { Strategy } from './registry/strategy.js';
 import { customResourceDefinitionStrategy } from './crd/index.js';
+import { addTemplateCreationTimestamps, applyDefaults, generateJobSelector } from '../api/defaults/index.js';
+import { validate as validateKind, validateUpdate as validateKindUpdate } from '../api/validation/index.js';
 
 /** DNS-1123 label rule (namespaces, service port names), with upstream's messages. */
 export const dns1123LabelProblems = (name: string): string[] => validation.isDNS1123Label(name);
@@ -14,9 +15,6 @@ export const dns1123LabelProblems = (name: string): string[] => validation.isDNS
 /** Names that only have to be valid path segments (events, RBAC objects). */
 const pathSegmentProblems = (name: string): string[] => validation.isValidPathSegmentName(name);
 
-function required(field: string): FieldCause {
-  return { type: 'FieldValueRequired', field, message: `${field}: Required value` };
-}
 
 const SPEC_KINDS = new Set([
   'apps/Deployment',
@@ -63,18 +61,6 @@ const namespaceStrategy: Strategy = {
 const podStrategy: Strategy = {
   prepareForCreate(obj) {
     obj.status = { phase: 'Pending', qosClass: podQosClass(obj) };
-  },
-  validate(obj) {
-    const errors: FieldCause[] = [];
-    const spec = isObject(obj.spec) ? obj.spec : undefined;
-    if (!spec) return [required('spec.containers')];
-    const containers = Array.isArray(spec.containers) ? spec.containers : [];
-    if (containers.length === 0) errors.push(required('spec.containers'));
-    containers.forEach((c, i) => {
-      if (!isObject(c) || typeof c.name !== 'string' || c.name === '') errors.push(required(`spec.containers[${i}].name`));
-      if (!isObject(c) || typeof c.image !== 'string' || c.image === '') errors.push(required(`spec.containers[${i}].image`));
-    });
-    return errors;
   },
   gracefulDelete(obj, requested) {
     const spec = isObject(obj.spec) ? obj.spec : {};
@@ -137,7 +123,40 @@ const eventStrategy: Strategy = {
 
 const RBAC_NAMES: Partial<Strategy> = { nameProblems: pathSegmentProblems };
 
+/** Adds the kind's upstream defaults and validation (src/api/defaults, src/api/validation). */
+function withKindRules(info: ResourceInfo, strategy: Strategy): Strategy {
+  const { group, version, kind } = info;
+  return {
+    ...strategy,
+    defaults(obj) {
+      applyDefaults(group, version, kind, obj);
+      addTemplateCreationTimestamps(group, kind, obj);
+      strategy.defaults?.(obj);
+    },
+    validate(obj) {
+      return [...validateKind(group, version, kind, obj).map((e) => e.toCause()), ...(strategy.validate?.(obj) ?? [])];
+    },
+    validateUpdate(obj, old) {
+      return [...validateKindUpdate(group, version, kind, obj, old).map((e) => e.toCause()), ...(strategy.validateUpdate?.(obj, old) ?? strategy.validate?.(obj) ?? [])];
+    },
+  };
+}
+
+const jobStrategy: Strategy = {
+  generationTracksSpec: true,
+  prepareForCreate(obj) {
+    delete obj.status;
+    generateJobSelector(obj);
+    // Copies the generated template labels onto the Job, as upstream's re-defaulting does.
+    applyDefaults('batch', 'v1', 'Job', obj);
+  },
+};
+
 export function strategyFor(info: ResourceInfo): Strategy {
+  return withKindRules(info, baseStrategyFor(info));
+}
+
+function baseStrategyFor(info: ResourceInfo): Strategy {
   const id = `${info.group}/${info.kind}`;
   switch (id) {
     case '/Namespace':
@@ -151,6 +170,10 @@ export function strategyFor(info: ResourceInfo): Strategy {
       return { allowCreateOnUpdate: false, fieldSelectors: { 'spec.unschedulable': (o) => String((o.spec as { unschedulable?: boolean } | undefined)?.unschedulable ?? false) } };
     case '/Secret':
       return { fieldSelectors: { type: (o) => String(o.type ?? '') } };
+    case 'batch/Job':
+      return jobStrategy;
+    case 'apps/StatefulSet':
+      return { generationTracksSpec: true, nameProblems: dns1123LabelProblems };
     case 'apiextensions.k8s.io/CustomResourceDefinition':
       return customResourceDefinitionStrategy();
     case 'coordination.k8s.io/Lease':

@@ -426,7 +426,9 @@ export class GenericStore {
       meta.generation = (old.generation ?? 0) + 1;
     }
     if (subresource !== 'status') this.strategy.prepareForUpdate?.(updated, current);
-    const errors = [...this.validateMeta(meta), ...(this.strategy.validateUpdate?.(updated, current) ?? this.strategy.validate?.(updated) ?? [])];
+    // Status writes get the metadata checks only (upstream's status validation is lighter).
+    const kindErrors = subresource === 'status' ? [] : (this.strategy.validateUpdate?.(updated, current) ?? this.strategy.validate?.(updated) ?? []);
+    const errors = [...this.validateMeta(meta), ...kindErrors];
     if (errors.length) throw this.invalid(meta.name, errors);
     void ctx;
     return updated;
