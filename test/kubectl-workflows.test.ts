@@ -92,6 +92,30 @@ function workflows(datastore: Datastore): void {
       assert.equal(await ok(['-n', 'team', 'get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}']), '4');
     });
 
+    it('server-side applies with managed fields, conflicts and --force-conflicts', async () => {
+      const manifest = JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'ssa', namespace: 'team' },
+        spec: { replicas: 2, selector: { matchLabels: { app: 'ssa' } }, template: { metadata: { labels: { app: 'ssa' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+      });
+      assert.equal(await ok(['apply', '--server-side', '-f', '-'], manifest), 'deployment.apps/ssa serverside-applied\n');
+      assert.equal(await ok(['apply', '--server-side', '-f', '-'], manifest), 'deployment.apps/ssa serverside-applied\n');
+      await ok(['-n', 'team', 'scale', 'deployment', 'ssa', '--replicas=5']);
+      const conflict = await cluster.kubectl(['apply', '--server-side', '-f', '-'], { input: manifest });
+      assert.notEqual(conflict.code, 0);
+      assert.match(conflict.stderr, /Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps\/v1: \.spec\.replicas/);
+      await ok(['apply', '--server-side', '--force-conflicts', '-f', '-'], manifest);
+      const live = JSON.parse(await ok(['-n', 'team', 'get', 'deployment', 'ssa', '-o', 'json', '--show-managed-fields'])) as {
+        spec: { replicas: number };
+        metadata: { managedFields: Array<{ manager: string; operation: string; fieldsV1: { 'f:spec'?: Record<string, unknown> } }> };
+      };
+      assert.equal(live.spec.replicas, 2);
+      const applier = live.metadata.managedFields.find((m) => m.operation === 'Apply');
+      assert.equal(applier?.manager, 'kubectl');
+      assert.ok(applier?.fieldsV1['f:spec']?.['f:replicas'], 'the applier owns .spec.replicas again');
+    });
+
     it('explains fields from the served OpenAPI', async () => {
       const explained = await ok(['explain', 'pods.spec.containers.image']);
       assert.match(explained, /KIND:\s+Pod/);

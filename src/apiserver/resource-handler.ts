@@ -8,7 +8,8 @@ import type { UserInfo } from './auth.js';
 import { decodeObjectBody, decodePatchBody, patchTypeOf, readBody, type PatchType } from './body.js';
 import type { GenericStore, RequestContext } from './registry/generic-store.js';
 import type { ResourceRequestInfo } from './request-info.js';
-import { newBadRequest, newMethodNotSupported, newNotFound, StatusError, successStatus } from './status.js';
+import { newBadRequest, newInvalid, newMethodNotSupported, newNotFound, StatusError, successStatus, type Status } from './status.js';
+import { managedfields } from '../machinery/index.js';
 import { toTable, wantsTable, type IncludeObject, type TablePrinter } from './table.js';
 import { serveWatch, type WatchSettings } from './watch-stream.js';
 import { addWarnings, fieldValidationOf, type FieldValidation } from './openapi-service.js';
@@ -54,16 +55,17 @@ function includeObjectOf(query: URLSearchParams): IncludeObject {
   throw newBadRequest(`includeObject: Unsupported value: "${v}"`);
 }
 
+/** The field manager of a write (default: the user agent's program name) after upstream's option checks. */
 function fieldManagerOf(query: URLSearchParams, req: IncomingMessage, patchType?: PatchType): string | undefined {
-  const manager = query.get('fieldManager');
-  if (manager !== null && manager !== '') {
-    if (manager.length > 128) throw newBadRequest('fieldManager: Too long: must have at most 128 bytes');
-    return manager;
+  const apply = patchType === 'apply';
+  const given = query.get('fieldManager');
+  const manager = apply ? (given ?? '') : managedfields.managerFromRequest(given, req.headers['user-agent']);
+  const errors = managedfields.patchOptionsErrors({ apply, fieldManager: manager, forceGiven: patchType !== undefined && query.has('force') });
+  if (errors.length) {
+    const kind = patchType ? 'PatchOptions' : 'CreateOptions';
+    throw newInvalid({ group: 'meta.k8s.io', kind }, '', errors.map((e) => e.toCause()));
   }
-  if (patchType === 'apply') throw newBadRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
-  // Upstream defaults the manager to the user agent's program name.
-  const agent = req.headers['user-agent'] ?? '';
-  return agent.split('/')[0] || undefined;
+  return manager || undefined;
 }
 
 export class ResourceHandler {
@@ -236,18 +238,52 @@ export class ResourceHandler {
       );
       return sendJson(res, 200, scaleOf(store, object));
     }
+    if (type === 'apply') {
+      const { object, created } = await store.update(
+        ctx.namespace,
+        name,
+        (current) => {
+          const result = managedfields.apply(
+            current,
+            patch,
+            {
+              manager: ctx.fieldManager ?? '',
+              force: query.get('force') === 'true',
+              apiVersion: store.apiVersion,
+              kind: store.info.kind,
+              time: ctx.now,
+              ...(subresource ? { subresource } : {}),
+              ...(() => {
+                const reset = managedfields.resetFieldsFor({ hasStatus: store.info.hasStatus, subresource });
+                return reset ? { resetFields: reset } : {};
+              })(),
+              name,
+              namespace: ctx.namespace,
+            },
+            store.typeSchema,
+          );
+          if (!result.ok) throw new StatusError(result.status as Status);
+          warnings = this.deps.checkFields(store, result.object, mode);
+          return result.object;
+        },
+        ctx,
+        { ...(subresource ? { subresource } : {}), forceAllowCreate: true, managedFieldsComputed: true },
+      );
+      addWarnings(res, warnings);
+      return this.respondObject(req, res, store, created ? 201 : 200, object, new URLSearchParams());
+    }
     const { object, created } = await store.update(
       ctx.namespace,
       name,
       (current) => {
-        if (!current && type !== 'apply') throw newNotFound(store.qualified, name);
+        if (!current) throw newNotFound(store.qualified, name);
         const patched = this.deps.applyPatch(store, type, current, patch, ctx);
         if (current) checkTypeMeta(store, patched);
         warnings = this.deps.checkFields(store, patched, mode);
         return patched;
       },
       ctx,
-      { ...(subresource ? { subresource } : {}), forceAllowCreate: type === 'apply' },
+      subresource ? { subresource } : {},
     );
     addWarnings(res, warnings);
     this.respondObject(req, res, store, created ? 201 : 200, object, new URLSearchParams());

@@ -3,3 +3,4 @@ export * as labels from './labels/index.js';
 export * as fields from './fields/index.js';
 export * as quantity from './quantity/index.js';
 export * as validation from './validation/index.js';
+export * as managedfields from './managedfields/index.js';

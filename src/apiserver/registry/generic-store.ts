@@ -30,7 +30,7 @@ import {
   type QualifiedResource,
 } from '../status.js';
 import { decodeCopy, decodeShared, encodeForStorage, rememberDecoded } from './codec.js';
-import { validation } from '../../machinery/index.js';
+import { managedfields, validation } from '../../machinery/index.js';
 import type { Strategy } from './strategy.js';
 import type { TablePrinter } from '../table.js';
 
@@ -109,6 +109,33 @@ export class GenericStore {
   ) {
     this.qualified = { group: info.group, resource: info.plural };
     this.apiVersion = apiVersionOf(info.group, info.version);
+  }
+
+  private schemaCache: managedfields.TypeSchema | undefined;
+
+  /** The structure server-side apply and managedFields use (deduced for custom resources). */
+  get typeSchema(): managedfields.TypeSchema {
+    this.schemaCache ??= this.strategy.unknownFields ? managedfields.TypeSchema.deduced() : managedfields.TypeSchema.forKind(this.info.group, this.info.version, this.info.kind);
+    return this.schemaCache;
+  }
+
+  /** managedFields of a write that is not an apply (Update operations). */
+  private trackFields(live: KubeObject | undefined, next: KubeObject, ctx: RequestContext, subresource?: string): KubeObject {
+    return managedfields.updateManagedFields(
+      live,
+      next,
+      {
+        manager: ctx.fieldManager ?? '',
+        apiVersion: this.apiVersion,
+        time: ctx.now,
+        ...(subresource ? { subresource } : {}),
+        ...(() => {
+          const reset = managedfields.resetFieldsFor({ hasStatus: this.info.hasStatus, subresource });
+          return reset ? { resetFields: reset } : {};
+        })(),
+      },
+      this.typeSchema,
+    );
   }
 
   key(namespace: string, name: string): string {
@@ -256,7 +283,7 @@ export class GenericStore {
   // ---- writes ------------------------------------------------------------
 
   /** Fills server-set metadata and runs defaults, prepare and validation for a create. */
-  private prepareCreate(obj: KubeObject, ctx: RequestContext): KubeObject {
+  private prepareCreate(obj: KubeObject, ctx: RequestContext, options: { managedFieldsComputed?: boolean } = {}): KubeObject {
     const meta: ObjectMeta = { ...(obj.metadata ?? {}) };
     if (this.info.namespaced) {
       if (meta.namespace && meta.namespace !== ctx.namespace) {
@@ -275,11 +302,12 @@ export class GenericStore {
     delete meta.selfLink;
     if (this.strategy.generationTracksSpec) meta.generation = 1;
     else delete meta.generation;
-    const prepared: KubeObject = { ...obj, apiVersion: this.apiVersion, kind: this.info.kind, metadata: meta };
+    let prepared: KubeObject = { ...obj, apiVersion: this.apiVersion, kind: this.info.kind, metadata: meta };
     this.strategy.defaults?.(prepared);
     if (this.info.hasStatus && !this.strategy.prepareForCreate) delete prepared.status;
+    if (!options.managedFieldsComputed) prepared = this.trackFields(undefined, prepared, ctx);
     this.strategy.prepareForCreate?.(prepared);
-    const errors: FieldCause[] = [...this.validateMeta(meta), ...(this.strategy.validate?.(prepared) ?? [])];
+    const errors: FieldCause[] = [...this.validateMeta(prepared.metadata ?? {}), ...(this.strategy.validate?.(prepared) ?? [])];
     if (errors.length) throw this.invalid(meta.name ?? '', errors);
     return prepared;
   }
@@ -321,7 +349,7 @@ export class GenericStore {
     name: string,
     mutate: (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>,
     ctx: RequestContext,
-    options: { subresource?: string; forceAllowCreate?: boolean } = {},
+    options: { subresource?: string; forceAllowCreate?: boolean; managedFieldsComputed?: boolean } = {},
   ): Promise<{ object: KubeObject; created: boolean }> {
     const key = this.key(namespace, name);
     let created = false;
@@ -342,7 +370,7 @@ export class GenericStore {
         if (!(this.strategy.allowCreateOnUpdate || options.forceAllowCreate) || options.subresource) throw newNotFound(this.qualified, name);
         if (meta.resourceVersion) throw newNotFound(this.qualified, name);
         created = true;
-        result = this.prepareCreate({ ...next, metadata: { ...meta, name } }, { ...ctx, namespace });
+        result = this.prepareCreate({ ...next, metadata: { ...meta, name } }, { ...ctx, namespace }, { managedFieldsComputed: !!options.managedFieldsComputed });
         if (this.strategy.allocate && !ctx.dryRun) await this.allocateOrInvalid(result, undefined);
         return encodeForStorage(result);
       }
@@ -350,7 +378,7 @@ export class GenericStore {
       if (meta.resourceVersion && meta.resourceVersion !== current.metadata?.resourceVersion) {
         throw newConflict(this.qualified, name, OPTIMISTIC_LOCK_MESSAGE);
       }
-      result = this.prepareUpdate(next, current, ctx, options.subresource);
+      result = this.prepareUpdate(next, current, ctx, options.subresource, !!options.managedFieldsComputed);
       if (this.strategy.allocate && !ctx.dryRun) await this.allocateOrInvalid(result, current);
       previous = current;
       const m = result.metadata ?? {};
@@ -383,7 +411,7 @@ export class GenericStore {
     }
   }
 
-  private prepareUpdate(next: KubeObject, current: KubeObject, ctx: RequestContext, subresource?: string): KubeObject {
+  private prepareUpdate(next: KubeObject, current: KubeObject, ctx: RequestContext, subresource?: string, managedFieldsComputed = false): KubeObject {
     const old = current.metadata ?? {};
     const incoming = next.metadata ?? {};
     let updated: KubeObject;
@@ -425,11 +453,15 @@ export class GenericStore {
     if (this.strategy.generationTracksSpec && subresource !== 'status' && specOf(updated) !== specOf(current)) {
       meta.generation = (old.generation ?? 0) + 1;
     }
+    // Graceful deletion and the server's own subresources leave managedFields alone.
+    if (!managedFieldsComputed && !['delete', 'binding', 'finalize'].includes(subresource ?? '')) {
+      updated = this.trackFields(current, updated, ctx, subresource);
+    }
     if (subresource !== 'status') this.strategy.prepareForUpdate?.(updated, current);
     // Status writes get the metadata checks only (upstream's status validation is lighter).
     const kindErrors = subresource === 'status' ? [] : (this.strategy.validateUpdate?.(updated, current) ?? this.strategy.validate?.(updated) ?? []);
-    const errors = [...this.validateMeta(meta), ...kindErrors];
-    if (errors.length) throw this.invalid(meta.name, errors);
+    const errors = [...this.validateMeta(updated.metadata ?? {}), ...kindErrors];
+    if (errors.length) throw this.invalid(meta.name!, errors);
     void ctx;
     return updated;
   }
