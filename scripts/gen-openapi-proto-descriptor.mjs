@@ -19,9 +19,9 @@
 // file's descriptor, which starts again at field 1), then check that what we read decodes
 // into the expected schema. `google/protobuf/any.proto`, its one dependency, is a
 // well-known type and is added by hand (two fields: type_url, value).
-import { readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { parseGeneratorArgs } from './lib/kubectl-binary.mjs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { delimiter, dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const protobuf = require('protobufjs');
@@ -31,42 +31,7 @@ const FILE_NAME = 'openapiv2/OpenAPIv2.proto';
 const PACKAGE = 'openapi.v2';
 
 function parseArgs(argv) {
-  let binary;
-  let out = new URL('../src/api/openapi-proto/openapiv2.json', import.meta.url).pathname;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--out') out = argv[++i];
-    else if (arg === '-h' || arg === '--help') {
-      console.log('usage: node scripts/gen-openapi-proto-descriptor.mjs [KUBECTL_BINARY] [--out FILE]');
-      process.exit(0);
-    } else if (binary === undefined) binary = arg;
-    else throw new Error(`unexpected argument ${arg}`);
-  }
-  return { binary: binary ?? defaultKubectl(), out };
-}
-
-function which(name) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const path = join(dir, name);
-    try {
-      if (statSync(path).isFile()) return path;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
-function defaultKubectl() {
-  const found = which('kubectl');
-  if (!found) throw new Error('kubectl is not on PATH; pass the binary as the first argument');
-  const real = realpathSync(found);
-  const versioned = readdirSync(dirname(real))
-    .map((name) => ({ name, minor: /^kubectl\.1\.(\d+)$/.exec(name)?.[1] }))
-    .filter((entry) => entry.minor !== undefined)
-    .sort((a, b) => Number(b.minor) - Number(a.minor));
-  return versioned.length > 0 ? join(dirname(real), versioned[0].name) : real;
+  return parseGeneratorArgs(argv, new URL('../src/api/openapi-proto/openapiv2.json', import.meta.url).pathname, 'usage: node scripts/gen-openapi-proto-descriptor.mjs [KUBECTL_BINARY] [--out FILE]');
 }
 
 function readVarint(buf, pos) {

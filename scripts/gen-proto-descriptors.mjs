@@ -37,9 +37,10 @@
 //                      zero value (PodDisruptionBudgetStatus.currentHealthy: 0).
 // When @kubernetes/client-node is installed, the JSON names are also cross-checked against
 // its OpenAPI models.
-import { readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { parseGeneratorArgs } from './lib/kubectl-binary.mjs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
 
@@ -98,42 +99,7 @@ const CUSTOM_JSON = new Set([
 const GOGO_NULLABLE = 65001;
 
 function parseArgs(argv) {
-  let binary;
-  let out = new URL('../src/api/protobuf/descriptors.json', import.meta.url).pathname;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--out') out = argv[++i];
-    else if (arg === '-h' || arg === '--help') {
-      console.log('usage: node scripts/gen-proto-descriptors.mjs [KUBECTL_BINARY] [--out FILE]');
-      process.exit(0);
-    } else if (binary === undefined) binary = arg;
-    else throw new Error(`unexpected argument ${arg}`);
-  }
-  return { binary: binary ?? defaultKubectl(), out };
-}
-
-function which(name) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const path = join(dir, name);
-    try {
-      if (statSync(path).isFile()) return path;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
-function defaultKubectl() {
-  const found = which('kubectl');
-  if (!found) throw new Error('kubectl is not on PATH; pass the binary as the first argument');
-  const real = realpathSync(found);
-  const versioned = readdirSync(dirname(real))
-    .map((name) => ({ name, minor: /^kubectl\.1\.(\d+)$/.exec(name)?.[1] }))
-    .filter((entry) => entry.minor !== undefined)
-    .sort((a, b) => Number(b.minor) - Number(a.minor));
-  return versioned.length > 0 ? join(dirname(real), versioned[0].name) : real;
+  return parseGeneratorArgs(argv, new URL('../src/api/protobuf/descriptors.json', import.meta.url).pathname, 'usage: node scripts/gen-proto-descriptors.mjs [KUBECTL_BINARY] [--out FILE]');
 }
 
 // ---- a minimal protobuf wire reader, for the one option protobufjs' descriptor types drop
