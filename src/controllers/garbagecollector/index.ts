@@ -7,6 +7,7 @@ import type { KubeObject, OwnerReference } from '../../api/types.js';
 import { WorkQueue, runWorkers } from '../../client/index.js';
 import { KEY_ROOT, type KeyValue, type Store, type Watcher } from '../../storage/index.js';
 import type { ControllerContext, ResourceAccess } from '../types.js';
+import { decodeShared } from '../../apiserver/registry/codec.js';
 
 interface Node {
   readonly uid: string;
@@ -33,7 +34,8 @@ function parseKey(key: string): { group: string; plural: string; namespace: stri
 function nodeOf(kv: KeyValue): Node | undefined {
   let obj: KubeObject;
   try {
-    obj = JSON.parse(Buffer.from(kv.value).toString('utf8')) as KubeObject;
+    // Shares the registry's decoded copy of this stored version (usually already parsed).
+    obj = decodeShared(kv);
   } catch {
     return undefined;
   }
