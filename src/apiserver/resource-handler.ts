@@ -7,6 +7,7 @@ import { isObject, type KubeObject } from '../api/types.js';
 import type { UserInfo } from './auth.js';
 import { decodeObjectBody, decodePatchBody, patchTypeOf, readBody, type PatchType } from './body.js';
 import type { GenericStore, RequestContext } from './registry/generic-store.js';
+import { encodeList, jsonOf } from './registry/codec.js';
 import type { ResourceRequestInfo } from './request-info.js';
 import { newBadRequest, newInvalid, newMethodNotSupported, newNotFound, StatusError, successStatus, type Status } from './status.js';
 import { managedfields } from '../machinery/index.js';
@@ -30,7 +31,10 @@ export interface ResourceHandlerDeps {
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
-  const text = JSON.stringify(body);
+  sendText(res, code, JSON.stringify(body), contentType);
+}
+
+export function sendText(res: ServerResponse, code: number, text: string, contentType = 'application/json'): void {
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
   res.end(text);
 }
@@ -152,7 +156,7 @@ export class ResourceHandler {
       sendJson(res, code, toTable(printer, [obj], { now: this.deps.now(), include: includeObjectOf(query), version: table }));
       return;
     }
-    sendJson(res, code, obj);
+    sendText(res, code, jsonOf(obj));
   }
 
   private async get(req: IncomingMessage, res: ServerResponse, store: GenericStore, namespace: string, name: string, query: URLSearchParams, subresource: string): Promise<void> {
@@ -188,7 +192,7 @@ export class ResourceHandler {
       );
       return;
     }
-    sendJson(res, 200, list);
+    sendText(res, 200, encodeList(list));
   }
 
   private async readObject(req: IncomingMessage, store: GenericStore): Promise<KubeObject> {

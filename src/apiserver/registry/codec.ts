@@ -3,11 +3,11 @@
 // upstream does). Decoded objects are memoized per stored version, since the watch
 // cache shares one KeyValue among every reader; callers must copy before mutating.
 
-import type { KubeObject } from '../../api/types.js';
+import type { KubeList, KubeObject } from '../../api/types.js';
 import type { KeyValue } from '../../storage/index.js';
 
 const decoded = new WeakMap<KeyValue, KubeObject>();
-const encodedJson = new WeakMap<KeyValue, string>();
+const jsonText = new WeakMap<object, string>();
 
 /** The object of a stored version, with its resourceVersion. Read-only: shared. */
 export function decodeShared(kv: KeyValue): KubeObject {
@@ -35,14 +35,26 @@ export function decodeCopy(kv: KeyValue): KubeObject {
   return structuredClone(decodeShared(kv));
 }
 
-/** The JSON text of a stored version with its resourceVersion, memoized (watch fan-out). */
-export function encodedJsonOf(kv: KeyValue): string {
-  let json = encodedJson.get(kv);
-  if (json === undefined) {
-    json = JSON.stringify(decodeShared(kv));
-    encodedJson.set(kv, json);
+/** The JSON text of an object, memoized: shared objects are read-only, so it stays true. */
+export function jsonOf(obj: object): string {
+  let text = jsonText.get(obj);
+  if (text === undefined) {
+    text = JSON.stringify(obj);
+    jsonText.set(obj, text);
   }
-  return json;
+  return text;
+}
+
+/** The JSON text of a stored version with its resourceVersion, memoized (watch fan-out, lists). */
+export function encodedJsonOf(kv: KeyValue): string {
+  return jsonOf(decodeShared(kv));
+}
+
+/** A list's JSON from its items' memoized JSON: repeated lists do not stringify every item again. */
+export function encodeList(list: KubeList): string {
+  const { items, ...rest } = list;
+  const head = JSON.stringify(rest);
+  return `${head.slice(0, -1)},"items":[${items.map(jsonOf).join(',')}]}`;
 }
 
 /** Bytes to store: the object without resourceVersion. */
