@@ -9,7 +9,7 @@ import { decodeObjectBody, decodePatchBody, patchTypeOf, readBody, type PatchTyp
 import type { GenericStore, RequestContext } from './registry/generic-store.js';
 import { encodeList, jsonOf } from './registry/codec.js';
 import type { ResourceRequestInfo } from './request-info.js';
-import { newBadRequest, newInvalid, newMethodNotSupported, newNotFound, StatusError, successStatus, type Status } from './status.js';
+import { newBadRequest, newInvalid, newMethodNotSupported, newNotFound, StatusError, type Status } from './status.js';
 import { managedfields } from '../machinery/index.js';
 import { toTable, wantsTable, type IncludeObject, type TablePrinter } from './table.js';
 import { serveWatch, type WatchSettings } from './watch-stream.js';
@@ -439,4 +439,3 @@ function withScale(store: GenericStore, current: KubeObject | undefined, name: s
   return next;
 }
 
-export { successStatus };

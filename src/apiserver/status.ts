@@ -116,10 +116,6 @@ export function newNotAcceptable(message: string): StatusError {
   return failure(406, 'NotAcceptable', message);
 }
 
-export function newGone(message: string): StatusError {
-  return failure(410, 'Expired', message);
-}
-
 export function newResourceExpired(message: string): StatusError {
   return failure(410, 'Expired', message);
 }
@@ -142,21 +138,10 @@ export function newInternalError(message: string): StatusError {
   return failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
 }
 
-export function newServiceUnavailable(message: string): StatusError {
-  return failure(503, 'ServiceUnavailable', message);
-}
-
 export function newTimeout(message: string, retryAfterSeconds = 1): StatusError {
   return failure(504, 'Timeout', message, { retryAfterSeconds });
 }
 
 export function newNotFoundPath(path: string): StatusError {
   return failure(404, 'NotFound', 'the server could not find the requested resource', { causes: [{ reason: 'UnexpectedServerResponse', message: `404 page not found: ${path}` }] });
-}
-
-/** The Status sent for a successful delete of a whole collection or a non-object result. */
-export function successStatus(details?: StatusDetails): Status {
-  const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200 };
-  if (details) status.details = details;
-  return status;
 }
