@@ -82,16 +82,9 @@ export class ResourceHandler {
       // Upstream routes no such path; mirror its 404.
       throw newNotFound(store.qualified, info.name);
     }
-    const ctx: RequestContext = {
-      namespace,
-      user,
-      dryRun: dryRunOf(query),
-      now: this.deps.now(),
-      ...(() => {
-        const m = ['create', 'update', 'patch'].includes(verb) ? fieldManagerOf(query, req, verb === 'patch' ? patchTypeOf(req.headers['content-type']) : undefined) : undefined;
-        return m ? { fieldManager: m } : {};
-      })(),
-    };
+    const writes = verb === 'create' || verb === 'update' || verb === 'patch';
+    const fieldManager = writes ? fieldManagerOf(query, req, verb === 'patch' ? patchTypeOf(req.headers['content-type']) : undefined) : undefined;
+    const ctx: RequestContext = { namespace, user, dryRun: dryRunOf(query), now: this.deps.now(), ...(fieldManager ? { fieldManager } : {}) };
 
     if (subresource === 'binding' && store.info.plural === 'pods' && verb === 'create') {
       const binding = decodeObjectBody(req.headers['content-type'], await readBody(req)) as KubeObject;

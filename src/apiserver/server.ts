@@ -280,32 +280,23 @@ export class ApiServer {
       if (err instanceof StatusError && codes.includes(err.code)) return;
       throw err;
     };
+    const update = async (group: string, plural: string, namespace: string, name: string, mutate: (obj: KubeObject) => KubeObject, subresource?: string) => {
+      const store = storeOf(group, plural);
+      if (!store) return;
+      const change = (current: KubeObject | undefined) => {
+        if (!current) throw newNotFound(store.qualified, name);
+        return mutate(current);
+      };
+      await store.update(namespace, name, change, this.systemContext(namespace), subresource ? { subresource } : {}).catch(ignore(404));
+    };
     return {
       delete: async (group, plural, namespace, name, options) => {
         const store = storeOf(group, plural);
         if (!store) return;
         await store.delete(namespace, name, options, this.systemContext(namespace)).catch(ignore(404, 409));
       },
-      update: async (group, plural, namespace, name, mutate) => {
-        const store = storeOf(group, plural);
-        if (!store) return;
-        await store
-          .update(namespace, name, (current) => {
-            if (!current) throw newNotFound(store.qualified, name);
-            return mutate(current);
-          }, this.systemContext(namespace))
-          .catch(ignore(404));
-      },
-      updateSubresource: async (group, plural, namespace, name, subresource, mutate) => {
-        const store = storeOf(group, plural);
-        if (!store) return;
-        await store
-          .update(namespace, name, (current) => {
-            if (!current) throw newNotFound(store.qualified, name);
-            return mutate(current);
-          }, this.systemContext(namespace), { subresource })
-          .catch(ignore(404));
-      },
+      update: (group, plural, namespace, name, mutate) => update(group, plural, namespace, name, mutate),
+      updateSubresource: (group, plural, namespace, name, subresource, mutate) => update(group, plural, namespace, name, mutate, subresource),
       list: async (group, plural, namespace) => (await storeOf(group, plural)?.list(namespace, {}))?.items ?? [],
       namespacedResources: () => {
         const seen = new Set<string>();

@@ -51,6 +51,8 @@ class RangeAllocator {
     private readonly range: string,
     private readonly candidates: () => Iterable<string>,
     private readonly contains: (value: string) => boolean,
+    /** What is allocated, for messages: "IP" or "port". */
+    private readonly what: 'IP' | 'port',
   ) {}
 
   private async change(mutate: (allocations: Allocations) => boolean | void): Promise<void> {
@@ -102,10 +104,6 @@ class RangeAllocator {
       delete a.allocated[value];
     });
   }
-
-  private get what(): string {
-    return this.key.endsWith('serviceips') ? 'IP' : 'port';
-  }
 }
 
 function* randomOrder(count: number, start: number): Generator<number> {
@@ -136,6 +134,7 @@ export class ServiceAllocator {
         const n = ipv4ToNumber(ip);
         return n !== undefined && n > base && n < base + size - 1;
       },
+      'IP',
     );
     const portCount = nodePorts.last - nodePorts.first + 1;
     this.nodePorts = new RangeAllocator(
@@ -146,6 +145,7 @@ export class ServiceAllocator {
         for (const n of randomOrder(portCount, nodePorts.first)) yield String(n);
       },
       (port) => /^\d+$/.test(port) && Number(port) >= nodePorts.first && Number(port) <= nodePorts.last,
+      'port',
     );
   }
 }

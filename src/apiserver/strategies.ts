@@ -19,9 +19,7 @@ const pathSegmentProblems = (name: string): string[] => validation.isValidPathSe
 const SPEC_KINDS = new Set([
   'apps/Deployment',
   'apps/ReplicaSet',
-  'apps/StatefulSet',
   'apps/DaemonSet',
-  'batch/Job',
   'batch/CronJob',
   '/ReplicationController',
   'autoscaling/HorizontalPodAutoscaler',
@@ -30,7 +28,6 @@ const SPEC_KINDS = new Set([
   'networking.k8s.io/NetworkPolicy',
   'apiextensions.k8s.io/CustomResourceDefinition',
   'scheduling.k8s.io/PriorityClass',
-  '/Service',
 ]);
 
 const namespaceStrategy: Strategy = {

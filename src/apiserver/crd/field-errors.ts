@@ -3,6 +3,7 @@
 // %v for numbers and booleans, %#v for everything else). Pure.
 
 import type { FieldCause } from '../status.js';
+import { validation } from '../../machinery/index.js';
 
 /** A value already in its Go text form (e.g. `[]string{"v1"}`), printed as is. */
 export class GoText {
@@ -159,26 +160,6 @@ export function internalError(field: string, detail: string): FieldCause {
   return { type: 'InternalError', field, message: `${field}: Internal error: ${detail}` };
 }
 
-/** Upstream's validation.IsDNS1035Label messages. */
-export function dns1035LabelProblems(value: string): string[] {
-  const problems: string[] = [];
-  if (value.length > 63) problems.push('must be no more than 63 characters');
-  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
-    problems.push(
-      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
-    );
-  }
-  return problems;
-}
-
-/** Upstream's validation.IsDNS1123Subdomain messages. */
-export function dns1123SubdomainProblems(value: string): string[] {
-  const problems: string[] = [];
-  if (value.length > 253) problems.push('must be no more than 253 characters');
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value)) {
-    problems.push(
-      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-    );
-  }
-  return problems;
-}
+/** Upstream's validation.IsDNS1035Label and IsDNS1123Subdomain, from the shared machinery. */
+export const dns1035LabelProblems = (value: string): string[] => validation.isDNS1035Label(value);
+export const dns1123SubdomainProblems = (value: string): string[] => validation.isDNS1123Subdomain(value);
