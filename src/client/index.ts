@@ -1,3 +1,8 @@
-// Client-side machinery for controllers: work queues now; informers and typed
-// clients come with the controller manager.
-export { WorkQueue, runWorkers, realClock, type Clock, type WorkQueueOptions } from './workqueue.js';
+// Client-side machinery for controllers, the scheduler and node agents: the client
+// contract, informers, work queues, events and clocks.
+export * from './types.js';
+export { Resources, apiVersionOfType } from './resources.js';
+export { realClock, FakeClock, type Clock, type TimerHandle } from './clock.js';
+export { WorkQueue, runWorkers, type WorkQueueOptions } from './workqueue.js';
+export { Informer, InformerFactory, objectKey, splitKey, type InformerHandlers, type InformerOptions, type IndexFunc, type Disposable } from './informer.js';
+export { ApiEventRecorder, type EventRecorder, type EventSource, type EventType } from './events.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkLeaksAfterAll } from '../testing/index.js';
-import { WorkQueue, type Clock } from './workqueue.js';
+import { WorkQueue } from './workqueue.js';
+import type { Clock } from './clock.js';
 
 checkLeaksAfterAll();
 

@@ -3,19 +3,7 @@
 // after processing if it was added meanwhile, with per-item exponential backoff
 // and forget-on-success.
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): { cancel(): void };
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const timer = setTimeout(fn, ms);
-    timer.unref?.();
-    return { cancel: () => clearTimeout(timer) };
-  },
-};
+import { realClock, type Clock } from './clock.js';
 
 export interface WorkQueueOptions {
   readonly baseDelayMs?: number;

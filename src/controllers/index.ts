@@ -1,4 +1,4 @@
 // Controllers that run inside the control plane.
 export { GarbageCollector } from './garbagecollector/index.js';
 export { NamespaceController } from './namespace/index.js';
-export type { ControllerContext, DeleteOptions, ResourceAccess } from './types.js';
+export type { Controller, ControllerContext, ControllerFactory, DeleteOptions, ErrorSink, ResourceAccess } from './types.js';

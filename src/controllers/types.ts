@@ -2,6 +2,7 @@
 // (same validation, preconditions and finalizer rules as clients) and an error sink.
 
 import type { KubeObject } from '../api/types.js';
+import type { ApiClient, Clock, EventRecorder, InformerFactory } from '../client/index.js';
 
 export interface DeleteOptions {
   readonly propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
@@ -20,6 +21,30 @@ export interface ResourceAccess {
   namespacedResources(): ReadonlyArray<{ group: string; plural: string }>;
 }
 
-export interface ControllerContext {
+export interface ErrorSink {
   onError(err: unknown, what: string): void;
 }
+
+/** What every controller of the controller manager gets. */
+export interface ControllerContext extends ErrorSink {
+  /** In-process client acting as the controller manager (same admission and validation as HTTP). */
+  readonly client: ApiClient;
+  /** Shared informers: ask for them in the constructor; the manager starts them and waits for sync before run(). */
+  readonly informers: InformerFactory;
+  readonly clock: Clock;
+  /** An event recorder reporting as this component ("replicaset-controller", ...). */
+  recorder(component: string): EventRecorder;
+}
+
+/**
+ * A controller: its constructor registers informer handlers that only enqueue keys;
+ * run() starts its workers once informers have synced; stop() ends them and
+ * disposes of every timer it owns.
+ */
+export interface Controller {
+  readonly name: string;
+  run(): void;
+  stop(): Promise<void>;
+}
+
+export type ControllerFactory = (context: ControllerContext) => Controller;

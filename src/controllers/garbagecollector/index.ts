@@ -6,7 +6,7 @@
 import type { KubeObject, OwnerReference } from '../../api/types.js';
 import { WorkQueue, runWorkers } from '../../client/index.js';
 import { KEY_ROOT, type KeyValue, type Store, type Watcher } from '../../storage/index.js';
-import type { ControllerContext, ResourceAccess } from '../types.js';
+import type { ErrorSink, ResourceAccess } from '../types.js';
 import { decodeShared } from '../../apiserver/registry/codec.js';
 
 interface Node {
@@ -64,7 +64,7 @@ export class GarbageCollector {
   constructor(
     private readonly store: Store,
     private readonly api: ResourceAccess,
-    private readonly context: ControllerContext,
+    private readonly context: ErrorSink,
   ) {}
 
   /** Loads the graph and starts processing; resolves once the initial state is queued. */

@@ -4,7 +4,7 @@
 import { isObject } from '../../api/types.js';
 import { WorkQueue, runWorkers } from '../../client/index.js';
 import type { KeyValue, Store, Watcher } from '../../storage/index.js';
-import type { ControllerContext, ResourceAccess } from '../types.js';
+import type { ErrorSink, ResourceAccess } from '../types.js';
 
 const PREFIX = '/registry/core/namespaces/';
 const RECHECK_MS = 500;
@@ -27,7 +27,7 @@ export class NamespaceController {
   constructor(
     private readonly store: Store,
     private readonly api: ResourceAccess,
-    private readonly context: ControllerContext,
+    private readonly context: ErrorSink,
   ) {}
 
   async start(): Promise<void> {
