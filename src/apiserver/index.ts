@@ -1,5 +1,5 @@
 // The Kubernetes API server.
-export { ApiServer, KUBERNETES_VERSION, type ApiServerOptions } from './server.js';
+export { ApiServer, CONTROL_PLANE_USER, KUBERNETES_VERSION, type ApiServerOptions } from './server.js';
 export { ensurePki, issueCertificate, type ClusterPki, type KeyPairPem } from './pki.js';
 export { writeKubeconfig, kubeconfigYaml } from './kubeconfig.js';
 export { StatusError, isStatusError, type Status } from './status.js';

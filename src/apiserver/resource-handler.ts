@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isObject, type KubeObject } from '../api/types.js';
 import type { UserInfo } from './auth.js';
 import { decodeObjectBody, decodePatchBody, patchTypeOf, readBody, type PatchType } from './body.js';
-import type { GenericStore, RequestContext } from './registry/generic-store.js';
+import type { DeleteRequest, GenericStore, RequestContext } from './registry/generic-store.js';
 import { encodeList, jsonOf } from './registry/codec.js';
 import type { ResourceRequestInfo } from './request-info.js';
 import { newBadRequest, newInvalid, newMethodNotSupported, newNotFound, StatusError, type Status } from './status.js';
@@ -70,6 +70,13 @@ function fieldManagerOf(query: URLSearchParams, req: IncomingMessage, patchType?
     throw newInvalid({ group: 'meta.k8s.io', kind }, '', errors.map((e) => e.toCause()));
   }
   return manager || undefined;
+}
+
+export interface WriteResult {
+  readonly object: KubeObject;
+  readonly created: boolean;
+  /** Field validation warnings (Warn mode). */
+  readonly warnings: readonly string[];
 }
 
 export class ResourceHandler {
@@ -196,30 +203,60 @@ export class ResourceHandler {
 
   private async create(req: IncomingMessage, res: ServerResponse, store: GenericStore, ctx: RequestContext, query: URLSearchParams): Promise<void> {
     const obj = await this.readObject(req, store);
-    addWarnings(res, this.deps.checkFields(store, obj, fieldValidationOf(query)));
-    await this.deps.admit(store, 'create', ctx, obj);
-    const created = await store.create(obj, ctx);
-    this.respondObject(req, res, store, 201, created, new URLSearchParams());
+    const { object, warnings } = await this.createObject(store, obj, ctx, fieldValidationOf(query));
+    addWarnings(res, warnings);
+    this.respondObject(req, res, store, 201, object, new URLSearchParams());
   }
 
   private async replace(req: IncomingMessage, res: ServerResponse, store: GenericStore, ctx: RequestContext, name: string, subresource: string, query: URLSearchParams): Promise<void> {
     const body = decodeObjectBody(req.headers['content-type'], await readBody(req)) as KubeObject;
-    if (subresource === 'scale') {
-      const { object } = await store.update(ctx.namespace, name, (current) => withScale(store, current, name, body), ctx, { subresource: 'scale' });
-      return sendJson(res, 200, scaleOf(store, object));
-    }
-    checkTypeMeta(store, body);
-    addWarnings(res, this.deps.checkFields(store, body, fieldValidationOf(query)));
-    await this.deps.admit(store, 'update', ctx, body);
-    const { object, created } = await store.update(ctx.namespace, name, () => body, ctx, subresource ? { subresource } : {});
+    const { object, created, warnings } = await this.replaceObject(store, name, body, ctx, subresource, fieldValidationOf(query));
+    if (subresource === 'scale') return sendJson(res, 200, object);
+    addWarnings(res, warnings);
     this.respondObject(req, res, store, created ? 201 : 200, object, new URLSearchParams());
   }
 
   private async patch(req: IncomingMessage, res: ServerResponse, store: GenericStore, ctx: RequestContext, name: string, subresource: string, query: URLSearchParams): Promise<void> {
     const type = patchTypeOf(req.headers['content-type']);
-    const mode = fieldValidationOf(query);
-    let warnings: string[] = [];
     const patch = decodePatchBody(type, await readBody(req));
+    const { object, created, warnings } = await this.patchObject(store, name, type, patch, ctx, { subresource, force: query.get('force') === 'true', mode: fieldValidationOf(query) });
+    if (subresource === 'scale') return sendJson(res, 200, object);
+    addWarnings(res, warnings);
+    this.respondObject(req, res, store, created ? 201 : 200, object, new URLSearchParams());
+  }
+
+  // ---- operations shared by HTTP and the in-process client -----------------
+
+  async createObject(store: GenericStore, obj: KubeObject, ctx: RequestContext, mode: FieldValidation): Promise<WriteResult> {
+    checkTypeMeta(store, obj);
+    const warnings = this.deps.checkFields(store, obj, mode);
+    await this.deps.admit(store, 'create', ctx, obj);
+    return { object: await store.create(obj, ctx), created: true, warnings };
+  }
+
+  /** PUT of an object or of its status or scale subresource (the result is a Scale then). */
+  async replaceObject(store: GenericStore, name: string, body: KubeObject, ctx: RequestContext, subresource: string, mode: FieldValidation): Promise<WriteResult> {
+    if (subresource === 'scale') {
+      const { object } = await store.update(ctx.namespace, name, (current) => withScale(store, current, name, body), ctx, { subresource: 'scale' });
+      return { object: scaleOf(store, object) as KubeObject, created: false, warnings: [] };
+    }
+    checkTypeMeta(store, body);
+    const warnings = this.deps.checkFields(store, body, mode);
+    await this.deps.admit(store, 'update', ctx, body);
+    const { object, created } = await store.update(ctx.namespace, name, () => body, ctx, subresource ? { subresource } : {});
+    return { object, created, warnings };
+  }
+
+  async patchObject(
+    store: GenericStore,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    ctx: RequestContext,
+    options: { subresource: string; force: boolean; mode: FieldValidation },
+  ): Promise<WriteResult> {
+    const { subresource, mode } = options;
+    let warnings: string[] = [];
     await this.deps.admit(store, 'patch', ctx);
     if (subresource === 'scale') {
       const { object } = await store.update(
@@ -233,27 +270,25 @@ export class ResourceHandler {
         ctx,
         { subresource: 'scale' },
       );
-      return sendJson(res, 200, scaleOf(store, object));
+      return { object: scaleOf(store, object) as KubeObject, created: false, warnings };
     }
     if (type === 'apply') {
       const { object, created } = await store.update(
         ctx.namespace,
         name,
         (current) => {
+          const reset = managedfields.resetFieldsFor({ hasStatus: store.info.hasStatus, subresource });
           const result = managedfields.apply(
             current,
             patch,
             {
               manager: ctx.fieldManager ?? '',
-              force: query.get('force') === 'true',
+              force: options.force,
               apiVersion: store.apiVersion,
               kind: store.info.kind,
               time: ctx.now,
               ...(subresource ? { subresource } : {}),
-              ...(() => {
-                const reset = managedfields.resetFieldsFor({ hasStatus: store.info.hasStatus, subresource });
-                return reset ? { resetFields: reset } : {};
-              })(),
+              ...(reset ? { resetFields: reset } : {}),
               name,
               namespace: ctx.namespace,
             },
@@ -266,8 +301,7 @@ export class ResourceHandler {
         ctx,
         { ...(subresource ? { subresource } : {}), forceAllowCreate: true, managedFieldsComputed: true },
       );
-      addWarnings(res, warnings);
-      return this.respondObject(req, res, store, created ? 201 : 200, object, new URLSearchParams());
+      return { object, created, warnings };
     }
     const { object, created } = await store.update(
       ctx.namespace,
@@ -275,15 +309,19 @@ export class ResourceHandler {
       (current) => {
         if (!current) throw newNotFound(store.qualified, name);
         const patched = this.deps.applyPatch(store, type, current, patch, ctx);
-        if (current) checkTypeMeta(store, patched);
+        checkTypeMeta(store, patched);
         warnings = this.deps.checkFields(store, patched, mode);
         return patched;
       },
       ctx,
       subresource ? { subresource } : {},
     );
-    addWarnings(res, warnings);
-    this.respondObject(req, res, store, created ? 201 : 200, object, new URLSearchParams());
+    return { object, created, warnings };
+  }
+
+  async deleteObject(store: GenericStore, name: string, options: DeleteRequest, ctx: RequestContext): Promise<{ object: KubeObject; deleted: boolean }> {
+    await this.deps.admit(store, 'delete', ctx);
+    return store.delete(ctx.namespace, name, options, ctx);
   }
 
   /** PUT namespaces/NAME/finalize: the namespace controller's spec.finalizers update. */
@@ -324,8 +362,7 @@ export class ResourceHandler {
 
   private async delete(req: IncomingMessage, res: ServerResponse, store: GenericStore, ctx: RequestContext, name: string, query: URLSearchParams): Promise<void> {
     const options = await this.deleteOptions(req, query);
-    await this.deps.admit(store, 'delete', ctx);
-    const { object, deleted } = await store.delete(ctx.namespace, name, options, ctx);
+    const { object, deleted } = await this.deleteObject(store, name, options, ctx);
     // Upstream answers 200 with the object, 202 when deletion is pending finalizers.
     this.respondObject(req, res, store, deleted ? 200 : 202, object, new URLSearchParams());
   }

@@ -39,6 +39,11 @@ import { ServiceAccountTokens } from './serviceaccount-tokens.js';
 import { OpenApiService, type FieldValidation } from './openapi-service.js';
 import { CrdController } from './crd/index.js';
 import { GarbageCollector, NamespaceController, type ResourceAccess } from '../controllers/index.js';
+import type { ApiClient } from '../client/index.js';
+import { LoopbackClient } from './loopback.js';
+
+/** The identity of in-process control-plane components. */
+export const CONTROL_PLANE_USER: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
 
 export const KUBERNETES_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-skiff' };
 
@@ -268,6 +273,28 @@ export class ApiServer {
     const namespaces = new NamespaceController(this.options.store, access, context);
     this.controllers.push(namespaces);
     await namespaces.start();
+  }
+
+  /**
+   * An in-process client acting as `user`: the same admission and registry as HTTP
+   * requests, without TLS or JSON. Writes are attributed to fieldManager.
+   */
+  loopbackClient(user: UserInfo = CONTROL_PLANE_USER, fieldManager = 'skiff'): ApiClient {
+    return new LoopbackClient(
+      {
+        storeFor: (g, v, p) => this.storeFor(g, v, p),
+        handler: this.handler,
+        listFilter: listFilterFor,
+        subresources: {
+          'pods/binding': (body, ctx, name) => bindPod(this.virtualDeps(), body, ctx, name),
+          'serviceaccounts/token': (body, ctx, name) => requestToken(this.virtualDeps(), body, ctx, name),
+        },
+        bookmarkIntervalMs: this.options.watch?.bookmarkIntervalMs ?? 60_000,
+        now: this.now,
+      },
+      user,
+      fieldManager,
+    );
   }
 
   /** The registry as controllers use it: by group and plural, expected outcomes ignored. */

@@ -150,7 +150,8 @@ export class Informer<T extends KubeObject = KubeObject> {
       ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
       ...(this.options.fieldSelector ? { fieldSelector: this.options.fieldSelector } : {}),
     };
-    let needList = true;
+    // A restarted informer resumes its watch from the revision its cache reflects.
+    let needList = !this.syncedFlag;
     while (this.running) {
       try {
         if (needList) {
