@@ -62,6 +62,8 @@ export interface TestCluster {
 
 export interface StartOptions {
   readonly datastore?: string;
+  /** --runtime (default none: control plane only). */
+  readonly runtime?: string;
   readonly extraArgs?: readonly string[];
   readonly startTimeoutMs?: number;
 }
@@ -69,7 +71,7 @@ export interface StartOptions {
 export async function startCluster(options: StartOptions = {}): Promise<TestCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   const port = await freePort();
-  const args = ['server', '--data-dir', dataDir, '--https-port', String(port), '--runtime', 'none', ...(options.datastore ? ['--datastore', options.datastore] : []), ...(options.extraArgs ?? [])];
+  const args = ['server', '--data-dir', dataDir, '--https-port', String(port), '--runtime', options.runtime ?? 'none', ...(options.datastore ? ['--datastore', options.datastore] : []), ...(options.extraArgs ?? [])];
   const child: ChildProcess = spawn(process.execPath, [SKIFF, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
