@@ -33,6 +33,14 @@ export interface LoopbackDeps {
   readonly now: () => Date;
 }
 
+/**
+ * What an object becomes on the wire: undefined members dropped, nothing shared with
+ * the caller (the registry may change what it is given; the caller may keep its copy).
+ */
+function asSent<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 export class LoopbackClient implements ApiClient {
   constructor(
     private readonly deps: LoopbackDeps,
@@ -137,7 +145,7 @@ export class LoopbackClient implements ApiClient {
   async create<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string, obj: KubeObject, options: WriteOptions = {}): Promise<T> {
     const store = this.store(type);
     const ctx = this.context(store, namespace, options);
-    return (await this.deps.handler.createObject(store, obj, ctx, 'Ignore')).object as T;
+    return (await this.deps.handler.createObject(store, asSent(obj), ctx, 'Ignore')).object as T;
   }
 
   async update<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string, obj: KubeObject, options: UpdateOptions = {}): Promise<T> {
@@ -145,14 +153,13 @@ export class LoopbackClient implements ApiClient {
     const name = obj.metadata?.name;
     if (!name) throw newBadRequest('metadata.name: Required value: name is required');
     const ctx = this.context(store, namespace, options);
-    return (await this.deps.handler.replaceObject(store, name, obj, ctx, options.subresource ?? '', 'Ignore')).object as T;
+    return (await this.deps.handler.replaceObject(store, name, asSent(obj), ctx, options.subresource ?? '', 'Ignore')).object as T;
   }
 
   async patch<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string, name: string, patchType: PatchType, patch: unknown, options: PatchOptions = {}): Promise<T> {
     const store = this.store(type);
-    // Patches are plain data a caller may reuse; the registry must not alias them.
     const ctx = this.context(store, namespace, patchType === 'apply' ? { ...options, fieldManager: options.fieldManager ?? this.defaultFieldManager } : options);
-    const result = await this.deps.handler.patchObject(store, name, patchType, structuredClone(patch), ctx, {
+    const result = await this.deps.handler.patchObject(store, name, patchType, asSent(patch), ctx, {
       subresource: options.subresource ?? '',
       force: options.force ?? false,
       mode: 'Ignore',
@@ -180,6 +187,6 @@ export class LoopbackClient implements ApiClient {
     const store = this.store(type);
     const handle = this.deps.subresources[`${type.plural}/${subresource}`];
     if (!handle || type.group !== '') throw newMethodNotSupported({ group: type.group, resource: `${type.plural}/${subresource}` }, 'create');
-    return (await handle(body, this.context(store, namespace), name)) as T;
+    return (await handle(asSent(body), this.context(store, namespace), name)) as T;
   }
 }

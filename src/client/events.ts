@@ -20,6 +20,12 @@ export interface EventSource {
 }
 
 const MAX_REMEMBERED = 4096;
+/** client-go's EventCorrelator: similar events (same object, type and reason) beyond this many in the window are combined. */
+const AGGREGATE_MAX_EVENTS = 10;
+const AGGREGATE_WINDOW_MS = 10 * 60_000;
+/** client-go's spam filter: a token bucket per source and object, burst 25, one token back every 5 minutes. */
+const SPAM_BURST = 25;
+const SPAM_REFILL_MS = 5 * 60_000;
 
 function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -28,6 +34,9 @@ function rfc3339(ms: number): string {
 export class ApiEventRecorder implements EventRecorder {
   /** The events recorded lately, by dedup key, to count repeats instead of creating new ones. */
   private readonly recent = new Map<string, { name: string; namespace: string; count: number }>();
+  /** Distinct messages seen per (object, type, reason) in the aggregation window. */
+  private readonly similar = new Map<string, { since: number; messages: Set<string> }>();
+  private readonly spam = new Map<string, { tokens: number; at: number }>();
   private pending: Promise<void> = Promise.resolve();
 
   constructor(
@@ -38,8 +47,40 @@ export class ApiEventRecorder implements EventRecorder {
   ) {}
 
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
+    const meta = obj.metadata ?? {};
+    const objectKey = [meta.namespace, obj.kind, meta.name, meta.uid].join('\u0000');
+    if (!this.allow(objectKey)) return;
+    // Many similar events about one object become one "(combined from similar events)" Event.
+    const similarKey = [objectKey, type, reason].join('\u0000');
+    const now = this.clock.now();
+    let group = this.similar.get(similarKey);
+    if (!group || now - group.since > AGGREGATE_WINDOW_MS) {
+      if (this.similar.size >= MAX_REMEMBERED) this.similar.delete(this.similar.keys().next().value!);
+      this.similar.set(similarKey, (group = { since: now, messages: new Set() }));
+    }
+    group.messages.add(message);
+    const combined = group.messages.size >= AGGREGATE_MAX_EVENTS;
+    const text = combined ? `(combined from similar events): ${message}` : message;
     // Events are written one after another so repeats find the Event they count on.
-    this.pending = this.pending.then(() => this.write(obj, type, reason, message)).catch((err: unknown) => this.onError(err));
+    this.pending = this.pending.then(() => this.write(obj, type, reason, text, combined ? 'combined' : text)).catch((err: unknown) => this.onError(err));
+  }
+
+  /** The spam filter's token bucket for one object. */
+  private allow(objectKey: string): boolean {
+    const now = this.clock.now();
+    let bucket = this.spam.get(objectKey);
+    if (!bucket) {
+      if (this.spam.size >= MAX_REMEMBERED) this.spam.delete(this.spam.keys().next().value!);
+      this.spam.set(objectKey, (bucket = { tokens: SPAM_BURST, at: now }));
+    }
+    const refilled = Math.floor((now - bucket.at) / SPAM_REFILL_MS);
+    if (refilled > 0) {
+      bucket.tokens = Math.min(SPAM_BURST, bucket.tokens + refilled);
+      bucket.at += refilled * SPAM_REFILL_MS;
+    }
+    if (bucket.tokens <= 0) return false;
+    bucket.tokens--;
+    return true;
   }
 
   /** Resolves when every event recorded so far is written (tests, shutdown). */
@@ -47,7 +88,7 @@ export class ApiEventRecorder implements EventRecorder {
     return this.pending;
   }
 
-  private async write(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  private async write(obj: KubeObject, type: EventType, reason: string, message: string, dedupMessage: string): Promise<void> {
     const meta = obj.metadata ?? {};
     const namespace = meta.namespace || 'default';
     const involvedObject = {
@@ -58,13 +99,13 @@ export class ApiEventRecorder implements EventRecorder {
       apiVersion: obj.apiVersion,
       resourceVersion: meta.resourceVersion,
     };
-    const key = [namespace, obj.kind, meta.name, meta.uid, type, reason, message].join('\u0000');
+    const key = [namespace, obj.kind, meta.name, meta.uid, type, reason, dedupMessage].join('\u0000');
     const now = rfc3339(this.clock.now());
     const seen = this.recent.get(key);
     if (seen) {
       seen.count++;
       try {
-        await this.client.patch(Resources.events, seen.namespace, seen.name, 'merge', { count: seen.count, lastTimestamp: now });
+        await this.client.patch(Resources.events, seen.namespace, seen.name, 'merge', { count: seen.count, lastTimestamp: now, message });
         return;
       } catch (err) {
         if (!isNotFound(err)) throw err;

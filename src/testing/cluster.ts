@@ -55,6 +55,8 @@ export interface TestCluster {
   readonly tls: { readonly ca: string; readonly cert: string; readonly key: string };
   readonly kubeconfig: string;
   readonly port: number;
+  /** The server's process id (for RSS sampling in benchmarks). */
+  readonly pid: number;
   readonly log: () => string;
   kubectl(args: readonly string[], options?: { input?: string; binary?: string; timeoutMs?: number }): Promise<KubectlResult>;
   stop(): Promise<void>;
@@ -114,6 +116,7 @@ export async function startCluster(options: StartOptions = {}): Promise<TestClus
     tls: { ca: readFileSync(join(tlsDir, 'ca.crt'), 'utf8'), cert: readFileSync(join(tlsDir, 'admin.crt'), 'utf8'), key: readFileSync(join(tlsDir, 'admin.key'), 'utf8') },
     kubeconfig,
     port,
+    pid: child.pid ?? 0,
     log: () => output,
     kubectl(kargs, kopts = {}) {
       return new Promise((resolve) => {
