@@ -451,8 +451,9 @@ export class GenericStore {
       updated = this.trackFields(current, updated, ctx, subresource);
     }
     if (subresource !== 'status') this.strategy.prepareForUpdate?.(updated, current);
-    // Status writes get the metadata checks only (upstream's status validation is lighter).
-    const kindErrors = subresource === 'status' ? [] : (this.strategy.validateUpdate?.(updated, current) ?? this.strategy.validate?.(updated) ?? []);
+    // Status writes get the metadata checks only (upstream's status validation is lighter);
+    // a binding sets spec.nodeName, which pod updates may not change.
+    const kindErrors = subresource === 'status' || subresource === 'binding' ? [] : (this.strategy.validateUpdate?.(updated, current) ?? this.strategy.validate?.(updated) ?? []);
     const errors = [...this.validateMeta(updated.metadata ?? {}), ...kindErrors];
     if (errors.length) throw this.invalid(meta.name!, errors);
     void ctx;
@@ -548,6 +549,8 @@ export class GenericStore {
         from = list.revision;
       } else {
         from = parseResourceVersion(rv);
+        const compacted = await this.store.compactedRevision();
+        if (from < compacted) throw newResourceExpired(`too old resource version: ${from} (${compacted})`);
       }
       const watcher = this.store.watch(prefix, { fromRevision: from, progressNotify: true });
       return { initial, watcher, revision: from };
