@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { HttpClient, loadKubeconfig } from '../src/client/index.js';
 import { Resources } from '../src/client/index.js';
+import type { KubeObject } from '../src/api/types.js';
 import { startCluster, type TestCluster } from '../src/testing/index.js';
 import { formatRate, printTable, writeResults } from './report.js';
 
@@ -28,7 +29,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, deadline: nu
   }
 }
 
-function deployment(name: string, replicas: number): object {
+function deployment(name: string, replicas: number): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
