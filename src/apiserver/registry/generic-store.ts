@@ -422,7 +422,13 @@ export class GenericStore {
       // Server-side subresources (binding, scale, finalize, delete) compute the whole object.
       updated = { ...next };
     }
-    const meta: ObjectMeta = subresource === 'status' ? { ...old } : { ...incoming };
+    if (incoming.uid && incoming.uid !== old.uid) {
+      throw newConflict(this.qualified, old.name!, `Precondition failed: UID in precondition: ${incoming.uid}, UID in object meta: ${old.uid ?? ''}`);
+    }
+    // A status write keeps the object's metadata but may change annotations (upstream
+    // resets only spec, labels and the like; controllers record progress in annotations).
+    const meta: ObjectMeta = subresource === 'status' ? { ...old, ...(incoming.annotations !== undefined ? { annotations: incoming.annotations } : {}) } : { ...incoming };
+    if (subresource === 'status' && incoming.annotations === undefined) delete meta.annotations;
     // Fields the server owns.
     meta.name = old.name!;
     if (this.info.namespaced) meta.namespace = old.namespace!;

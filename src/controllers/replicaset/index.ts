@@ -1,0 +1,3 @@
+// The ReplicaSet controller.
+export { BURST_REPLICAS, ReplicaSetController, newReplicaSetController } from './controller.js';
+export { REPLICA_FAILURE, calculateStatus } from './status.js';
