@@ -1,0 +1,430 @@
+// NodeResourcesFit (filter on requests vs allocatable, LeastAllocated/MostAllocated
+// scoring) and NodeResourcesBalancedAllocation (favour nodes whose cpu and memory
+// fractions stay close), sharing upstream's resourceAllocationScorer.
+
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import {
+  MutableNodeInfo,
+  RESOURCE_CPU,
+  RESOURCE_EPHEMERAL_STORAGE,
+  RESOURCE_MEMORY,
+  isExtendedResourceName,
+  isScalarResourceName,
+  podInfoOf,
+  resourceFromList,
+} from '../../framework/nodeinfo.js';
+import {
+  Code,
+  MAX_NODE_SCORE,
+  QueueingHint,
+  SKIP,
+  SUCCESS,
+  type ClusterEventWithHint,
+  type CycleState,
+  type EnqueueExtensions,
+  type FilterPlugin,
+  type NodeInfo,
+  type PluginFactory,
+  type PreFilterPlugin,
+  type PreScorePlugin,
+  type Resource,
+  type ScorePlugin,
+  type Status,
+} from '../../framework/types.js';
+import { asNode, asPod, isStatus, readState } from '../helper/index.js';
+
+export const FIT_NAME = 'NodeResourcesFit';
+export const BALANCED_ALLOCATION_NAME = 'NodeResourcesBalancedAllocation';
+const FIT_PRE_FILTER_STATE_KEY = 'PreFilter' + FIT_NAME;
+const FIT_PRE_SCORE_STATE_KEY = 'PreScore' + FIT_NAME;
+const BALANCED_PRE_SCORE_STATE_KEY = 'PreScore' + BALANCED_ALLOCATION_NAME;
+
+export interface ResourceSpec {
+  readonly name: string;
+  readonly weight: number;
+}
+
+export type ScoringStrategyType = 'LeastAllocated' | 'MostAllocated';
+
+/** NodeResourcesFitArgs (RequestedToCapacityRatio is not supported). */
+export interface NodeResourcesFitArgs {
+  readonly ignoredResources?: readonly string[];
+  readonly ignoredResourceGroups?: readonly string[];
+  readonly scoringStrategy?: { readonly type: ScoringStrategyType; readonly resources?: readonly ResourceSpec[] };
+}
+
+export interface NodeResourcesBalancedAllocationArgs {
+  readonly resources?: readonly ResourceSpec[];
+}
+
+/** The v1 defaults: cpu and memory, weight 1 each. */
+export const DEFAULT_RESOURCES: readonly ResourceSpec[] = Object.freeze([
+  { name: RESOURCE_CPU, weight: 1 },
+  { name: RESOURCE_MEMORY, weight: 1 },
+]);
+
+// ---- Filter ----------------------------------------------------------------------------
+
+/** InsufficientResource: why a node cannot hold the pod's requests. */
+export interface InsufficientResource {
+  readonly resourceName: string;
+  readonly reason: string;
+  readonly requested: number;
+  readonly used: number;
+  readonly capacity: number;
+  /** The pod asks for more than the node has in total: preemption cannot help. */
+  readonly unresolvable: boolean;
+}
+
+function insufficient(resourceName: string, reason: string, requested: number, used: number, capacity: number, unresolvable = requested > capacity): InsufficientResource {
+  return { resourceName, reason, requested, used, capacity, unresolvable };
+}
+
+/**
+ * fitsRequest: every resource the pod requests that the node cannot hold any more.
+ * Returns undefined (no allocation) when the pod fits, the common case.
+ */
+export function fitsRequest(
+  podRequest: Resource,
+  nodeInfo: NodeInfo,
+  ignoredExtendedResources?: ReadonlySet<string>,
+  ignoredResourceGroups?: ReadonlySet<string>,
+): InsufficientResource[] | undefined {
+  let out: InsufficientResource[] | undefined;
+  const allocatable = nodeInfo.allocatable;
+  const requested = nodeInfo.requested;
+  const podCount = nodeInfo.pods.length;
+  if (podCount + 1 > allocatable.allowedPodNumber) {
+    (out ??= []).push(insufficient('pods', 'Too many pods', 1, podCount, allocatable.allowedPodNumber, false));
+  }
+  if (podRequest.milliCPU === 0 && podRequest.memory === 0 && podRequest.ephemeralStorage === 0 && podRequest.scalar.size === 0) return out;
+  if (podRequest.milliCPU > 0 && podRequest.milliCPU > allocatable.milliCPU - requested.milliCPU) {
+    (out ??= []).push(insufficient(RESOURCE_CPU, 'Insufficient cpu', podRequest.milliCPU, requested.milliCPU, allocatable.milliCPU));
+  }
+  if (podRequest.memory > 0 && podRequest.memory > allocatable.memory - requested.memory) {
+    (out ??= []).push(insufficient(RESOURCE_MEMORY, 'Insufficient memory', podRequest.memory, requested.memory, allocatable.memory));
+  }
+  if (podRequest.ephemeralStorage > 0 && podRequest.ephemeralStorage > allocatable.ephemeralStorage - requested.ephemeralStorage) {
+    (out ??= []).push(
+      insufficient(RESOURCE_EPHEMERAL_STORAGE, 'Insufficient ephemeral-storage', podRequest.ephemeralStorage, requested.ephemeralStorage, allocatable.ephemeralStorage),
+    );
+  }
+  for (const [name, quantity] of podRequest.scalar) {
+    if (quantity === 0) continue;
+    if (isExtendedResourceName(name)) {
+      const group = name.split('/')[0] ?? '';
+      if (ignoredExtendedResources?.has(name) || ignoredResourceGroups?.has(group)) continue;
+    }
+    const capacity = allocatable.scalar.get(name) ?? 0;
+    const used = requested.scalar.get(name) ?? 0;
+    if (quantity > capacity - used) (out ??= []).push(insufficient(name, `Insufficient ${name}`, quantity, used, capacity));
+  }
+  return out;
+}
+
+/** Fits: what Filter checks, for one pod against one node (used by queueing hints and preemption). */
+export function fits(pod: Pod, nodeInfo: NodeInfo): InsufficientResource[] {
+  return fitsRequest(podInfoOf(pod).requests, nodeInfo) ?? [];
+}
+
+function fitsEmptyNode(pod: Pod, node: Node): boolean {
+  return fits(pod, new MutableNodeInfo(node)).length === 0;
+}
+
+// ---- scoring (resourceAllocationScorer) ---------------------------------------------------
+
+type Scorer = (requested: Float64Array, allocatable: Float64Array, resources: readonly ResourceSpec[]) => number;
+
+/** leastRequestedScore: the unused share of capacity, 0..100. */
+function leastRequestedScore(requested: number, capacity: number): number {
+  if (capacity === 0 || requested > capacity) return 0;
+  return Math.trunc(((capacity - requested) * MAX_NODE_SCORE) / capacity);
+}
+
+/** mostRequestedScore: the used share of capacity, 0..100 (requests above capacity count as full). */
+function mostRequestedScore(requested: number, capacity: number): number {
+  if (capacity === 0) return 0;
+  return Math.trunc((Math.min(requested, capacity) * MAX_NODE_SCORE) / capacity);
+}
+
+function weightedScorer(perResource: (requested: number, capacity: number) => number): Scorer {
+  return (requested, allocatable, resources) => {
+    let nodeScore = 0;
+    let weightSum = 0;
+    for (let i = 0; i < resources.length; i++) {
+      if (allocatable[i] === 0) continue;
+      const weight = (resources[i] as ResourceSpec).weight;
+      nodeScore += perResource(requested[i] as number, allocatable[i] as number) * weight;
+      weightSum += weight;
+    }
+    return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
+  };
+}
+
+/** balancedResourceScorer: (1 - standard deviation of the requested fractions) × 100. */
+function balancedResourceScorer(requested: Float64Array, allocatable: Float64Array): number {
+  let count = 0;
+  let total = 0;
+  let first = 0;
+  let second = 0;
+  for (let i = 0; i < requested.length; i++) {
+    if (allocatable[i] === 0) continue;
+    const fraction = Math.min((requested[i] as number) / (allocatable[i] as number), 1);
+    if (count === 0) first = fraction;
+    else if (count === 1) second = fraction;
+    total += fraction;
+    count++;
+  }
+  let std = 0;
+  if (count === 2) {
+    std = Math.abs((first - second) / 2);
+  } else if (count > 2) {
+    const mean = total / count;
+    let sum = 0;
+    for (let i = 0; i < requested.length; i++) {
+      if (allocatable[i] === 0) continue;
+      const fraction = Math.min((requested[i] as number) / (allocatable[i] as number), 1);
+      sum += (fraction - mean) * (fraction - mean);
+    }
+    std = Math.sqrt(sum / count);
+  }
+  return Math.trunc((1 - std) * MAX_NODE_SCORE);
+}
+
+/** The pod's request of one resource, from the requests or the non-zero requests. */
+function podRequestOf(r: Resource, name: string): number {
+  switch (name) {
+    case RESOURCE_CPU:
+      return r.milliCPU;
+    case RESOURCE_MEMORY:
+      return r.memory;
+    case RESOURCE_EPHEMERAL_STORAGE:
+      return r.ephemeralStorage;
+    default:
+      return r.scalar.get(name) ?? 0;
+  }
+}
+
+const KIND_CPU = 0;
+const KIND_MEMORY = 1;
+const KIND_EPHEMERAL_STORAGE = 2;
+const KIND_SCALAR = 3;
+
+function resourceKind(name: string): number {
+  switch (name) {
+    case RESOURCE_CPU:
+      return KIND_CPU;
+    case RESOURCE_MEMORY:
+      return KIND_MEMORY;
+    case RESOURCE_EPHEMERAL_STORAGE:
+      return KIND_EPHEMERAL_STORAGE;
+    default:
+      return KIND_SCALAR;
+  }
+}
+
+/** Scores a node from the pod's requests; buffers are reused: JavaScript runs one Score at a time. */
+class ResourceAllocationScorer {
+  private readonly requested: Float64Array;
+  private readonly allocatable: Float64Array;
+  private readonly kinds: readonly number[];
+  private readonly names: readonly string[];
+  private readonly scalar: readonly boolean[];
+
+  constructor(
+    readonly resources: readonly ResourceSpec[],
+    /** Balanced allocation uses actual requests; Fit's strategies the non-zero ones. */
+    private readonly useRequested: boolean,
+    private readonly scorer: Scorer,
+  ) {
+    this.requested = new Float64Array(resources.length);
+    this.allocatable = new Float64Array(resources.length);
+    this.names = resources.map((r) => r.name);
+    this.kinds = this.names.map(resourceKind);
+    this.scalar = this.names.map(isScalarResourceName);
+  }
+
+  podRequests(pod: Pod): number[] {
+    const info = podInfoOf(pod);
+    const source = this.useRequested ? info.requests : info.nonZeroRequests;
+    return this.resources.map((r) => podRequestOf(source, r.name));
+  }
+
+  score(nodeInfo: NodeInfo, podRequests: readonly number[]): number {
+    const nodeRequested = this.useRequested ? nodeInfo.requested : nodeInfo.nonZeroRequested;
+    const allocatable = nodeInfo.allocatable;
+    for (let i = 0; i < this.kinds.length; i++) {
+      const podRequest = podRequests[i] as number;
+      let alloc = 0;
+      let req = 0;
+      // An extended resource the pod does not request is left out of the score.
+      if (!(podRequest === 0 && this.scalar[i])) {
+        switch (this.kinds[i]) {
+          case KIND_CPU:
+            alloc = allocatable.milliCPU;
+            req = nodeRequested.milliCPU + podRequest;
+            break;
+          case KIND_MEMORY:
+            alloc = allocatable.memory;
+            req = nodeRequested.memory + podRequest;
+            break;
+          case KIND_EPHEMERAL_STORAGE:
+            alloc = allocatable.ephemeralStorage;
+            req = nodeInfo.requested.ephemeralStorage + podRequest;
+            break;
+          default: {
+            const name = this.names[i] as string;
+            const a = allocatable.scalar.get(name);
+            if (a !== undefined) {
+              alloc = a;
+              req = (nodeInfo.requested.scalar.get(name) ?? 0) + podRequest;
+            }
+          }
+        }
+      }
+      this.allocatable[i] = alloc;
+      this.requested[i] = alloc === 0 ? 0 : req;
+    }
+    return this.scorer(this.requested, this.allocatable, this.resources);
+  }
+}
+
+// ---- NodeResourcesFit ----------------------------------------------------------------------
+
+export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
+  readonly name = FIT_NAME;
+  private readonly ignoredResources: ReadonlySet<string>;
+  private readonly ignoredResourceGroups: ReadonlySet<string>;
+  private readonly scorer: ResourceAllocationScorer;
+
+  constructor(args: NodeResourcesFitArgs = {}) {
+    this.ignoredResources = new Set(args.ignoredResources ?? []);
+    this.ignoredResourceGroups = new Set(args.ignoredResourceGroups ?? []);
+    const strategy = args.scoringStrategy?.type ?? 'LeastAllocated';
+    const resources = args.scoringStrategy?.resources ?? DEFAULT_RESOURCES;
+    if (strategy === 'LeastAllocated') this.scorer = new ResourceAllocationScorer(resources, false, weightedScorer(leastRequestedScore));
+    else if (strategy === 'MostAllocated') this.scorer = new ResourceAllocationScorer(resources, false, weightedScorer(mostRequestedScore));
+    else throw new Error(`scoring strategy ${String(strategy)} is not supported`);
+  }
+
+  preFilter(state: CycleState, pod: Pod): { status: Status } {
+    state.write(FIT_PRE_FILTER_STATE_KEY, podInfoOf(pod).requests);
+    return { status: SUCCESS };
+  }
+
+  preFilterExtensions(): undefined {
+    return undefined;
+  }
+
+  filter(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): Status {
+    const podRequest = readState<Resource>(state, FIT_PRE_FILTER_STATE_KEY);
+    if (isStatus(podRequest)) return podRequest;
+    const missing = fitsRequest(podRequest, nodeInfo, this.ignoredResources, this.ignoredResourceGroups);
+    if (!missing) return SUCCESS;
+    const code = missing.some((m) => m.unresolvable) ? Code.UnschedulableAndUnresolvable : Code.Unschedulable;
+    return { code, reasons: missing.map((m) => m.reason) };
+  }
+
+  preScore(state: CycleState, pod: Pod): Status {
+    state.write(FIT_PRE_SCORE_STATE_KEY, this.scorer.podRequests(pod));
+    return SUCCESS;
+  }
+
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+    const podRequests = state.read<number[]>(FIT_PRE_SCORE_STATE_KEY) ?? this.scorer.podRequests(pod);
+    return { score: this.scorer.score(nodeInfo, podRequests), status: SUCCESS };
+  }
+
+  eventsToRegister(): readonly ClusterEventWithHint[] {
+    return [
+      { event: { resource: 'Pod', action: 'Delete' }, hint: isSchedulableAfterPodEvent },
+      { event: { resource: 'Pod', action: 'UpdatePodScaleDown' }, hint: isSchedulableAfterPodEvent },
+      { event: { resource: 'Node', action: 'Add' }, hint: isSchedulableAfterNodeChange },
+      { event: { resource: 'Node', action: 'UpdateNodeAllocatable' }, hint: isSchedulableAfterNodeChange },
+    ];
+  }
+}
+
+/** A deleted or scaled-down assigned pod may free what this pod needs. */
+function isSchedulableAfterPodEvent(pod: Pod, oldObj: unknown, newObj: unknown): QueueingHint {
+  const original = asPod(oldObj);
+  const modified = asPod(newObj);
+  if (!modified) {
+    if (!original) return QueueingHint.Queue;
+    return !original.spec?.nodeName && !original.status?.nominatedNodeName ? QueueingHint.Skip : QueueingHint.Queue;
+  }
+  if (!original) return QueueingHint.Skip;
+  if (modified.metadata?.uid === pod.metadata?.uid) return QueueingHint.Queue;
+  if (!modified.spec?.nodeName) return QueueingHint.Skip;
+  const before = podInfoOf(original).requests;
+  const after = podInfoOf(modified).requests;
+  const wanted = podInfoOf(pod).requests;
+  if (wanted.milliCPU > 0 && before.milliCPU > after.milliCPU) return QueueingHint.Queue;
+  if (wanted.memory > 0 && before.memory > after.memory) return QueueingHint.Queue;
+  if (wanted.ephemeralStorage > 0 && before.ephemeralStorage > after.ephemeralStorage) return QueueingHint.Queue;
+  for (const [name, value] of wanted.scalar) {
+    if (value > 0 && (before.scalar.get(name) ?? 0) > (after.scalar.get(name) ?? 0)) return QueueingHint.Queue;
+  }
+  return QueueingHint.Skip;
+}
+
+/** A new node, or a node that grew in something the pod requests, may now fit it. */
+function isSchedulableAfterNodeChange(pod: Pod, oldObj: unknown, newObj: unknown): QueueingHint {
+  const original = asNode(oldObj);
+  const modified = asNode(newObj);
+  if (!modified || !fitsEmptyNode(pod, modified)) return QueueingHint.Skip;
+  if (!original) return QueueingHint.Queue;
+  return haveRequestedResourcesIncreased(pod, original, modified) ? QueueingHint.Queue : QueueingHint.Skip;
+}
+
+function haveRequestedResourcesIncreased(pod: Pod, original: Node, modified: Node): boolean {
+  const request = podInfoOf(pod).requests;
+  const before = resourceFromList(original.status?.allocatable);
+  const after = resourceFromList(modified.status?.allocatable);
+  if (after.allowedPodNumber > before.allowedPodNumber) return true;
+  if (request.milliCPU > 0 && after.milliCPU > before.milliCPU) return true;
+  if (request.memory > 0 && after.memory > before.memory) return true;
+  if (request.ephemeralStorage > 0 && after.ephemeralStorage > before.ephemeralStorage) return true;
+  for (const [name, value] of request.scalar) {
+    if (value > 0 && (after.scalar.get(name) ?? 0) > (before.scalar.get(name) ?? 0)) return true;
+  }
+  return false;
+}
+
+export const newNodeResourcesFit: PluginFactory = (args) => new NodeResourcesFit((args ?? {}) as NodeResourcesFitArgs);
+
+// ---- NodeResourcesBalancedAllocation -------------------------------------------------------
+
+export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlugin, EnqueueExtensions {
+  readonly name = BALANCED_ALLOCATION_NAME;
+  private readonly scorer: ResourceAllocationScorer;
+
+  constructor(args: NodeResourcesBalancedAllocationArgs = {}) {
+    this.scorer = new ResourceAllocationScorer(args.resources ?? DEFAULT_RESOURCES, true, balancedResourceScorer);
+  }
+
+  preScore(state: CycleState, pod: Pod): Status {
+    const podRequests = this.scorer.podRequests(pod);
+    // Best-effort pods skip: balancing on zero requests would pile them onto one node.
+    if (podRequests.every((r) => r === 0)) return SKIP;
+    state.write(BALANCED_PRE_SCORE_STATE_KEY, podRequests);
+    return SUCCESS;
+  }
+
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+    let podRequests = state.read<number[]>(BALANCED_PRE_SCORE_STATE_KEY);
+    if (!podRequests) {
+      podRequests = this.scorer.podRequests(pod);
+      if (podRequests.every((r) => r === 0)) return { score: 0, status: SUCCESS };
+    }
+    return { score: this.scorer.score(nodeInfo, podRequests), status: SUCCESS };
+  }
+
+  /** A score plugin never rejects a pod, so no event can make one schedulable. */
+  eventsToRegister(): readonly ClusterEventWithHint[] {
+    return [];
+  }
+}
+
+export const newNodeResourcesBalancedAllocation: PluginFactory = (args) =>
+  new NodeResourcesBalancedAllocation((args ?? {}) as NodeResourcesBalancedAllocationArgs);
