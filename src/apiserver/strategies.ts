@@ -149,6 +149,25 @@ const jobStrategy: Strategy = {
   },
 };
 
+const TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation';
+
+/** The template generation upstream keeps in an annotation on apps/v1 DaemonSets. */
+function withTemplateGeneration(obj: KubeObject, generation: number): void {
+  obj.metadata = { ...obj.metadata, annotations: { ...(obj.metadata?.annotations ?? {}), [TEMPLATE_GENERATION]: String(generation) } };
+}
+
+const daemonSetStrategy: Strategy = {
+  generationTracksSpec: true,
+  prepareForCreate(obj) {
+    withTemplateGeneration(obj, 1);
+  },
+  prepareForUpdate(obj, old) {
+    const previous = Number(old.metadata?.annotations?.[TEMPLATE_GENERATION] ?? '1') || 1;
+    const template = (o: KubeObject) => JSON.stringify(isObject(o.spec) ? o.spec.template : undefined);
+    withTemplateGeneration(obj, template(obj) === template(old) ? previous : previous + 1);
+  },
+};
+
 export function strategyFor(info: ResourceInfo): Strategy {
   return withKindRules(info, baseStrategyFor(info));
 }
@@ -169,6 +188,8 @@ function baseStrategyFor(info: ResourceInfo): Strategy {
       return { fieldSelectors: { type: (o) => String(o.type ?? '') } };
     case 'batch/Job':
       return jobStrategy;
+    case 'apps/DaemonSet':
+      return daemonSetStrategy;
     case 'apps/StatefulSet':
       return { generationTracksSpec: true, nameProblems: dns1123LabelProblems };
     case 'apiextensions.k8s.io/CustomResourceDefinition':

@@ -1,0 +1,76 @@
+// Whether a node may run a pod, the parts the DaemonSet controller checks itself
+// (component-helpers/scheduling/corev1): required node affinity (nodeSelector and
+// requiredDuringScheduling terms, matchFields on metadata.name) and taints against
+// tolerations.
+
+import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import { labels } from '../../machinery/index.js';
+
+const OPERATORS: Readonly<Record<string, labels.Operator>> = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!', Gt: 'gt', Lt: 'lt' };
+
+/** NodeSelectorRequirementsAsSelector: label requirements; undefined when one is malformed. */
+function labelRequirements(reqs: readonly NodeSelectorRequirement[]): labels.Requirement[] | undefined {
+  const out: labels.Requirement[] = [];
+  for (const req of reqs) {
+    const operator = OPERATORS[req.operator];
+    if (!operator) return undefined;
+    const parsed = labels.newRequirement(req.key, operator, req.values ?? []);
+    if ('error' in parsed) return undefined;
+    out.push(parsed);
+  }
+  return out;
+}
+
+/** NodeSelectorRequirementsAsFieldSelector: In/NotIn with exactly one value, on the node's fields. */
+function fieldsMatch(reqs: readonly NodeSelectorRequirement[], fields: Readonly<Record<string, string>>): boolean {
+  for (const req of reqs) {
+    const values = req.values ?? [];
+    if (values.length !== 1 || (req.operator !== 'In' && req.operator !== 'NotIn')) return false;
+    const equal = fields[req.key] === values[0];
+    if (req.operator === 'In' ? !equal : equal) return false;
+  }
+  return true;
+}
+
+/** A term matches when all its expressions and fields do; an empty term matches nothing. */
+function termMatches(term: NodeSelectorTerm, node: Node): boolean {
+  const expressions = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (expressions.length === 0 && fields.length === 0) return false;
+  const requirements = labelRequirements(expressions);
+  if (!requirements) return false;
+  const nodeLabels = node.metadata?.labels ?? {};
+  if (!requirements.every((r) => labels.requirementMatches(r, nodeLabels))) return false;
+  return fieldsMatch(fields, { 'metadata.name': node.metadata?.name ?? '' });
+}
+
+/** nodeaffinity.GetRequiredNodeAffinity(pod).Match(node): nodeSelector and any required term. */
+export function matchesRequiredNodeAffinity(pod: Pod, node: Node): boolean {
+  const nodeLabels = node.metadata?.labels ?? {};
+  for (const [key, value] of Object.entries(pod.spec?.nodeSelector ?? {})) {
+    if (nodeLabels[key] !== value) return false;
+  }
+  const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (!required) return true;
+  return required.nodeSelectorTerms.some((term) => termMatches(term, node));
+}
+
+/** Toleration.ToleratesTaint */
+export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
+  if (toleration.effect && toleration.effect !== taint.effect) return false;
+  if (toleration.key && toleration.key !== taint.key) return false;
+  switch (toleration.operator ?? '') {
+    case '':
+    case 'Equal':
+      return (toleration.value ?? '') === (taint.value ?? '');
+    case 'Exists':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** FindMatchingUntoleratedTaint: the first taint passing filter that no toleration tolerates. */
+export function findUntoleratedTaint(taints: readonly Taint[], tolerations: readonly Toleration[], filter: (taint: Taint) => boolean): Taint | undefined {
+  return taints.find((taint) => filter(taint) && !tolerations.some((t) => toleratesTaint(t, taint)));
+}
