@@ -17,6 +17,10 @@ interface ServerCliOptions {
   compactionInterval: string;
   watchCacheWindow: string;
   minRequestTimeout: string;
+  simulatedNodes: string;
+  nodeMonitorGracePeriod: string;
+  disableScheduler?: boolean;
+  disableControllerManager?: boolean;
 }
 
 const program = new Command('skiff')
@@ -38,6 +42,10 @@ program
   .option('--compaction-interval <seconds>', 'how often datastore history is compacted (kube-apiserver --etcd-compaction-interval)', '300')
   .option('--watch-cache-window <seconds>', 'how far back watches are served from memory', '300')
   .option('--min-request-timeout <seconds>', 'watches end after a random time between this and twice this', '1800')
+  .option('--simulated-nodes <count>', 'hollow nodes to register with --runtime simulated', '1')
+  .option('--node-monitor-grace-period <seconds>', 'how long a node may miss heartbeats before it is marked NotReady', '40')
+  .option('--disable-scheduler', 'do not run the scheduler in this server')
+  .option('--disable-controller-manager', 'do not run the controller manager in this server')
   .action(async (options: ServerCliOptions) => {
     const { runServer } = await import('./server.js');
     await runServer(options);

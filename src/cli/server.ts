@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { ApiServer, ensurePki, writeKubeconfig } from '../apiserver/index.js';
 import { openDatastore, parseDatastoreUrl } from '../storage/index.js';
 import { datastoreUrl } from './datastore.js';
+import { ControlPlaneComponents } from './control-plane.js';
+import { builtinControllers, schedulerComponent, startSimulatedNodes } from './components.js';
 
 export interface ServerOptions {
   readonly dataDir: string;
@@ -17,6 +19,10 @@ export interface ServerOptions {
   readonly compactionInterval?: string;
   readonly watchCacheWindow?: string;
   readonly minRequestTimeout?: string;
+  readonly simulatedNodes?: string;
+  readonly nodeMonitorGracePeriod?: string;
+  readonly disableScheduler?: boolean;
+  readonly disableControllerManager?: boolean;
 }
 
 function seconds(flag: string, value: string | undefined, fallback: number): number {
@@ -67,7 +73,26 @@ export async function runServer(options: ServerOptions): Promise<void> {
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   writeKubeconfig(kubeconfig, { server, caPem: pki.ca.certPem, client: pki.admin });
   step(`API server listening on ${server}; kubeconfig: ${kubeconfig}`);
-  if (options.runtime !== 'none') step(`runtime ${options.runtime}: the node agent is not part of this build yet; running the control plane only`);
+
+  const onError = (err: unknown, what: string) => process.stderr.write(`skiff: ${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  const gracePeriodMs = seconds('--node-monitor-grace-period', options.nodeMonitorGracePeriod, 40) * 1000;
+  const components = new ControlPlaneComponents(api, {
+    controllers: options.disableControllerManager ? [] : builtinControllers({ caPem: pki.ca.certPem, nodeMonitorGracePeriodMs: gracePeriodMs }),
+    ...(options.disableScheduler ? {} : { scheduler: schedulerComponent() }),
+    onError,
+    log: step,
+  });
+  step(`control plane: ${options.disableControllerManager ? 'no controller manager' : 'controller manager'}, ${options.disableScheduler ? 'no scheduler' : 'scheduler'}`);
+
+  let nodes: { stop(): Promise<void> } | undefined;
+  if (options.runtime === 'simulated') {
+    const count = Number(options.simulatedNodes ?? '1');
+    if (!Number.isInteger(count) || count < 0) throw new Error(`--simulated-nodes: not a node count: ${options.simulatedNodes}`);
+    nodes = await startSimulatedNodes(api, count, onError);
+    step(`runtime simulated: ${count} hollow node${count === 1 ? '' : 's'}`);
+  } else if (options.runtime !== 'none') {
+    step(`runtime ${options.runtime}: the node agent is not part of this build yet; running the control plane only`);
+  }
   step('ready');
 
   await new Promise<void>((done) => {
@@ -80,6 +105,8 @@ export async function runServer(options: ServerOptions): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await nodes?.stop();
+  await components.stop();
   await api.close();
   await store.close();
   step('stopped');
