@@ -38,9 +38,14 @@ describe('workloads on simulated nodes (kubectl)', { skip: noKubectl }, () => {
   });
 
   it('registers the simulated nodes as Ready', async () => {
-    const nodes = await ok(['get', 'nodes', '-o', 'wide']);
-    assert.match(nodes, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP/);
-    assert.equal(nodes.trim().split('\n').slice(1).filter((line) => /\sReady\s/.test(line)).length, 3, nodes);
+    await eventually(
+      async () => {
+        const nodes = await ok(['get', 'nodes', '-o', 'wide']);
+        assert.match(nodes, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP/);
+        assert.equal(nodes.trim().split('\n').slice(1).filter((line) => /\sReady\s/.test(line)).length, 3, nodes);
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
   });
 
   it('runs a Deployment and rolls it out with maxUnavailable=0 without losing availability', async () => {

@@ -41,6 +41,8 @@ import { CrdController } from './crd/index.js';
 import { GarbageCollector, NamespaceController, type ResourceAccess } from '../controllers/index.js';
 import type { ApiClient } from '../client/index.js';
 import { LoopbackClient } from './loopback.js';
+import { withDefaultTolerations } from './admission/defaulttolerationseconds.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 
 /** The identity of in-process control-plane components. */
 export const CONTROL_PLANE_USER: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
@@ -352,9 +354,18 @@ export class ApiServer {
     return { namespace, user: { name: 'system:apiserver', groups: ['system:masters'] }, dryRun: false, now: this.now() };
   }
 
-  private async admit(store: GenericStore, verb: string, ctx: RequestContext, _obj?: KubeObject): Promise<void> {
-    // Namespace lifecycle: new content needs a namespace that exists and is not terminating.
+  /** The admission chain: mutating plugins change `obj` in place, validating ones throw. */
+  private async admit(store: GenericStore, verb: string, ctx: RequestContext, obj?: KubeObject): Promise<void> {
     if (verb !== 'create' || !store.info.namespaced) return;
+    await this.admitNamespaceLifecycle(store, ctx, obj);
+    if (obj && store.info.group === '' && store.info.plural === 'pods') {
+      // DefaultTolerationSeconds: pods ride out a short node outage (300 s) before eviction.
+      obj.spec = withDefaultTolerations(obj as Pod).spec;
+    }
+  }
+
+  /** NamespaceLifecycle: new content needs a namespace that exists and is not terminating. */
+  private async admitNamespaceLifecycle(store: GenericStore, ctx: RequestContext, _obj?: KubeObject): Promise<void> {
     const namespaces = this.storeFor('', 'v1', 'namespaces')!;
     let ns: KubeObject;
     try {

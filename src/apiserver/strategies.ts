@@ -183,7 +183,12 @@ function baseStrategyFor(info: ResourceInfo): Strategy {
     case 'events.k8s.io/Event':
       return eventStrategy;
     case '/Node':
-      return { allowCreateOnUpdate: false, fieldSelectors: { 'spec.unschedulable': (o) => String((o.spec as { unschedulable?: boolean } | undefined)?.unschedulable ?? false) } };
+      return {
+        allowCreateOnUpdate: false,
+        // A kubelet registers its node with status (capacity, addresses) in one create.
+        prepareForCreate() {},
+        fieldSelectors: { 'spec.unschedulable': (o) => String((o.spec as { unschedulable?: boolean } | undefined)?.unschedulable ?? false) },
+      };
     case '/Secret':
       return { fieldSelectors: { type: (o) => String(o.type ?? '') } };
     case 'batch/Job':

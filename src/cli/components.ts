@@ -2,6 +2,9 @@
 // controllers, the scheduler, and the local node runtime.
 
 import type { ApiServer } from '../apiserver/index.js';
+import { SimulatedNodes } from '../kubelet/simulated/index.js';
+import { newTaintEvictionController } from '../controllers/tainteviction/index.js';
+import { newPodGCController } from '../controllers/podgc/index.js';
 import type { NamedControllerFactory } from '../controllers/index.js';
 import { newReplicaSetController } from '../controllers/replicaset/index.js';
 import { newDeploymentController } from '../controllers/deployment/index.js';
@@ -28,7 +31,16 @@ export function builtinControllers(settings: ControllerSettings): NamedControlle
     { name: 'job-controller', factory: (ctx) => newJobController(ctx) },
     { name: 'cronjob-controller', factory: (ctx) => newCronJobController(ctx) },
     { name: 'ttl-after-finished-controller', factory: (ctx) => newTtlAfterFinishedController(ctx) },
-    { name: 'node-lifecycle-controller', factory: (ctx) => newNodeLifecycleController(ctx, { nodeMonitorGracePeriodMs: settings.nodeMonitorGracePeriodMs }) },
+    {
+      name: 'node-lifecycle-controller',
+      factory: (ctx) =>
+        newNodeLifecycleController(ctx, {
+          nodeMonitorGracePeriodMs: settings.nodeMonitorGracePeriodMs,
+          nodeMonitorPeriodMs: Math.min(5000, settings.nodeMonitorGracePeriodMs / 4),
+        }),
+    },
+    { name: 'taint-eviction-controller', factory: (ctx) => newTaintEvictionController(ctx) },
+    { name: 'pod-garbage-collector', factory: (ctx) => newPodGCController(ctx) },
   ];
 }
 
@@ -36,6 +48,25 @@ export function schedulerComponent(): NamedControllerFactory | undefined {
   return undefined;
 }
 
-export async function startSimulatedNodes(_api: ApiServer, _count: number, _onError: (err: unknown, what: string) => void): Promise<{ stop(): Promise<void> }> {
-  return { stop: async () => {} };
+/** Hollow nodes in this process; their lease lasts as long as the controller's grace period. */
+export function startSimulatedNodes(
+  api: ApiServer,
+  count: number,
+  nodeMonitorGracePeriodMs: number,
+  onError: (err: unknown, what: string) => void,
+  log: (message: string) => void,
+): { stop(): Promise<void> } {
+  const nodes = new SimulatedNodes({
+    client: api.loopbackClient({ name: 'system:node:simulated', groups: ['system:nodes'] }, 'kubelet'),
+    count,
+    leaseDurationSeconds: Math.max(1, Math.round(nodeMonitorGracePeriodMs / 1000)),
+    onError,
+  });
+  // Thousands of nodes take a while to register; the API serves meanwhile.
+  const started = Date.now();
+  nodes.start().then(
+    () => log(`${count} simulated node${count === 1 ? '' : 's'} registered in ${((Date.now() - started) / 1000).toFixed(1)} s`),
+    (err: unknown) => onError(err, 'starting simulated nodes'),
+  );
+  return nodes;
 }

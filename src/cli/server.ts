@@ -88,7 +88,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
   if (options.runtime === 'simulated') {
     const count = Number(options.simulatedNodes ?? '1');
     if (!Number.isInteger(count) || count < 0) throw new Error(`--simulated-nodes: not a node count: ${options.simulatedNodes}`);
-    nodes = await startSimulatedNodes(api, count, onError);
+    nodes = startSimulatedNodes(api, count, gracePeriodMs, onError, step);
     step(`runtime simulated: ${count} hollow node${count === 1 ? '' : 's'}`);
   } else if (options.runtime !== 'none') {
     step(`runtime ${options.runtime}: the node agent is not part of this build yet; running the control plane only`);
