@@ -299,8 +299,11 @@ class WatchCache implements Store {
     return this.inner.create(key, value);
   }
 
-  guaranteedUpdate(key: string, tryUpdate: TryUpdate, options?: UpdateOptions): Promise<KeyValue> {
-    return this.inner.guaranteedUpdate(key, tryUpdate, options);
+  guaranteedUpdate(key: string, tryUpdate: TryUpdate, options: UpdateOptions = {}): Promise<KeyValue> {
+    // The cached object is the first guess (as upstream's cachedExistingObject): no
+    // backend read when it is current; a stale guess fails the CAS and is re-read.
+    const cached = options.suggestion ?? this.current.get(key);
+    return this.inner.guaranteedUpdate(key, tryUpdate, cached ? { ...options, suggestion: cached } : options);
   }
 
   delete(key: string, options?: DeleteOptions): Promise<KeyValue> {

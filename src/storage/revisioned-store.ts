@@ -79,7 +79,16 @@ class RevisionedStore implements Store {
         }
         throw errors.conflict(key, wanted, current?.modRevision ?? 0);
       }
-      const next = await tryUpdate(current);
+      let next: Uint8Array | undefined;
+      try {
+        next = await tryUpdate(current);
+      } catch (err) {
+        // An outcome computed from a cached guess may not hold for the current value.
+        if (!fromSuggestion) throw err;
+        current = (await this.backend.get(key, 0)).kv;
+        fromSuggestion = false;
+        continue;
+      }
       this.assertOpen();
       if (next === undefined) {
         if (current) {
@@ -92,7 +101,12 @@ class RevisionedStore implements Store {
         throw errors.notFound(key);
       }
       validateValue(key, next);
-      if (current && Buffer.compare(next, current.value) === 0 && !fromSuggestion) return current;
+      if (current && Buffer.compare(next, current.value) === 0) {
+        if (!fromSuggestion) return current;
+        current = (await this.backend.get(key, 0)).kv;
+        fromSuggestion = false;
+        continue;
+      }
       const result = await this.backend.put(key, next, current?.modRevision ?? 0);
       if (result.succeeded) return result.kv;
       current = result.current;
