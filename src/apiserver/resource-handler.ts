@@ -23,6 +23,7 @@ export interface ResourceHandlerDeps {
   /** Computed (not stored) resources and server-side subresources. */
   readonly createVirtual: (store: GenericStore, body: KubeObject, ctx: RequestContext, req: IncomingMessage) => Promise<KubeObject | undefined>;
   readonly bindPod: (binding: KubeObject, ctx: RequestContext, podName: string) => Promise<KubeObject>;
+  readonly evictPod: (eviction: KubeObject, ctx: RequestContext, podName: string) => Promise<KubeObject>;
   readonly requestToken: (request: KubeObject, ctx: RequestContext, serviceAccount: string) => Promise<KubeObject>;
   /** Schema checks of a decoded body; returns warnings, throws for errors, drops unknown fields. */
   readonly checkFields: (store: GenericStore, obj: KubeObject, mode: FieldValidation) => string[];
@@ -96,6 +97,10 @@ export class ResourceHandler {
     if (subresource === 'binding' && store.info.plural === 'pods' && verb === 'create') {
       const binding = decodeObjectBody(req.headers['content-type'], await readBody(req)) as KubeObject;
       return sendJson(res, 201, await this.deps.bindPod(binding, ctx, info.name));
+    }
+    if (subresource === 'eviction' && store.info.plural === 'pods' && store.info.group === '' && verb === 'create') {
+      const eviction = decodeObjectBody(req.headers['content-type'], await readBody(req)) as KubeObject;
+      return sendJson(res, 201, await this.deps.evictPod(eviction, ctx, info.name));
     }
     if (subresource === 'token' && store.info.plural === 'serviceaccounts' && verb === 'create') {
       const request = decodeObjectBody(req.headers['content-type'], await readBody(req)) as KubeObject;

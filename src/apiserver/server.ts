@@ -42,7 +42,12 @@ import { GarbageCollector, NamespaceController, type ResourceAccess } from '../c
 import type { ApiClient } from '../client/index.js';
 import { LoopbackClient } from './loopback.js';
 import { withDefaultTolerations } from './admission/defaulttolerationseconds.js';
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Pod, ResourceQuota } from 'kubernetes-types/core/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
+import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
+import { admitPodPriority, SYSTEM_PRIORITY_CLASSES, validatePriorityClass } from './admission/priority.js';
+import { ResourceQuotaAdmission } from './admission/resourcequota.js';
+import { evictPod, type EvictionDeps } from './eviction.js';
 
 /** The identity of in-process control-plane components. */
 export const CONTROL_PLANE_USER: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
@@ -102,6 +107,7 @@ export class ApiServer {
   private readonly now: () => Date;
   private readonly serviceAllocator: ServiceAllocator;
   readonly tokens: ServiceAccountTokens;
+  private readonly quotaAdmission: ResourceQuotaAdmission;
   private inflightRead = 0;
   private inflightMutating = 0;
   private address: AddressInfo | undefined;
@@ -112,6 +118,13 @@ export class ApiServer {
     for (const info of BUILTIN_RESOURCES) {
       this.serve(info, info.group === '' && info.plural === 'services' ? serviceStrategy(this.serviceAllocator) : strategyFor(info));
     }
+    const quotas = () => this.storeFor('', 'v1', 'resourcequotas')!;
+    this.quotaAdmission = new ResourceQuotaAdmission({
+      listQuotas: async (namespace) => (await quotas().list(namespace, {})).items as ResourceQuota[],
+      updateQuotaStatus: async (quota) =>
+        (await quotas().update(quota.metadata?.namespace ?? '', quota.metadata?.name ?? '', () => quota as KubeObject, this.systemContext(quota.metadata?.namespace ?? ''), { subresource: 'status' })).object as ResourceQuota,
+      now: () => this.now().getTime(),
+    });
     this.tokens = new ServiceAccountTokens(options.pki.serviceAccountKeyPem, (kind, namespace, name) => this.lookup(kind, namespace, name));
     const authenticators: Authenticator[] = [new ClientCertAuthenticator(), this.tokens];
     if (options.tokenFile) authenticators.push(StaticTokenAuthenticator.fromFile(options.tokenFile));
@@ -126,6 +139,7 @@ export class ApiServer {
       admit: (store, verb, ctx, obj) => this.admit(store, verb, ctx, obj),
       createVirtual: (store, body, ctx, req) => createVirtual(this.virtualDeps(), store, body, ctx, req),
       bindPod: (binding, ctx, podName) => bindPod(this.virtualDeps(), binding, ctx, podName),
+      evictPod: (eviction, ctx, podName) => evictPod(this.evictionDeps(ctx), eviction, ctx, podName),
       requestToken: (request, ctx, name) => requestToken(this.virtualDeps(), request, ctx, name),
       checkFields: (store, obj, mode) => this.checkFields(store, obj, mode),
       watch: {
@@ -235,6 +249,8 @@ export class ApiServer {
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       await createIfMissing(namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     }
+    // The built-in priority classes every cluster has.
+    for (const pc of SYSTEM_PRIORITY_CLASSES) await createIfMissing(this.storeFor('scheduling.k8s.io', 'v1', 'priorityclasses')!, '', structuredClone(pc) as unknown as KubeObject);
     // The `kubernetes` Service: how pods reach the API server.
     await createIfMissing(this.storeFor('', 'v1', 'services')!, 'default', {
       apiVersion: 'v1',
@@ -259,6 +275,38 @@ export class ApiServer {
       if (err instanceof StatusError && err.code === 404) return undefined;
       throw err;
     }
+  }
+
+  /** The pod and PodDisruptionBudget operations the eviction subresource performs, as the caller. */
+  private evictionDeps(ctx: RequestContext): EvictionDeps {
+    const pods = this.storeFor('', 'v1', 'pods')!;
+    const budgets = this.storeFor('policy', 'v1', 'poddisruptionbudgets')!;
+    return {
+      getPod: async (namespace, name) => (await pods.get(namespace, name)) as Pod,
+      updatePodStatus: async (namespace, name, mutate) => {
+        const change = (current: KubeObject | undefined) => {
+          if (!current) throw newNotFound(pods.qualified, name);
+          return mutate(current as Pod) as KubeObject;
+        };
+        return (await pods.update(namespace, name, change, { ...ctx, namespace }, { subresource: 'status' })).object as Pod;
+      },
+      deletePod: async (namespace, name, options) => {
+        await pods.delete(
+          namespace,
+          name,
+          {
+            ...(options.preconditions ? { preconditions: options.preconditions } : {}),
+            ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
+            ...(options.propagationPolicy ? { propagationPolicy: options.propagationPolicy } : {}),
+          },
+          { ...ctx, namespace, dryRun: ctx.dryRun || !!options.dryRun },
+        );
+      },
+      listPodDisruptionBudgets: async (namespace) => (await budgets.list(namespace, {})).items as PodDisruptionBudget[],
+      getPodDisruptionBudget: async (namespace, name) => (await budgets.get(namespace, name)) as PodDisruptionBudget,
+      updatePodDisruptionBudgetStatus: async (namespace, pdb) =>
+        (await budgets.update(namespace, pdb.metadata?.name ?? '', () => pdb as KubeObject, { ...ctx, namespace }, { subresource: 'status' })).object as PodDisruptionBudget,
+    };
   }
 
   private virtualDeps(): VirtualDeps {
@@ -289,6 +337,7 @@ export class ApiServer {
         listFilter: listFilterFor,
         subresources: {
           'pods/binding': (body, ctx, name) => bindPod(this.virtualDeps(), body, ctx, name),
+          'pods/eviction': (body, ctx, name) => evictPod(this.evictionDeps(ctx), body, ctx, name),
           'serviceaccounts/token': (body, ctx, name) => requestToken(this.virtualDeps(), body, ctx, name),
         },
         bookmarkIntervalMs: this.options.watch?.bookmarkIntervalMs ?? 60_000,
@@ -356,12 +405,46 @@ export class ApiServer {
 
   /** The admission chain: mutating plugins change `obj` in place, validating ones throw. */
   private async admit(store: GenericStore, verb: string, ctx: RequestContext, obj?: KubeObject): Promise<void> {
+    const { group, plural } = store.info;
+    if (obj && group === 'scheduling.k8s.io' && plural === 'priorityclasses' && (verb === 'create' || verb === 'update')) {
+      const refused = validatePriorityClass(verb === 'create' ? 'CREATE' : 'UPDATE', obj as unknown as PriorityClass, await this.cachedList<PriorityClass>('scheduling.k8s.io', 'v1', 'priorityclasses', ''));
+      if (refused) throw refused;
+    }
     if (verb !== 'create' || !store.info.namespaced) return;
     await this.admitNamespaceLifecycle(store, ctx, obj);
-    if (obj && store.info.group === '' && store.info.plural === 'pods') {
+    if (!obj) return;
+    if (group === '' && plural === 'pods') {
+      const classes = await this.cachedList<PriorityClass>('scheduling.k8s.io', 'v1', 'priorityclasses', '');
+      const admitted = admitPodPriority({ operation: 'CREATE', pod: obj as Pod }, classes);
+      if (admitted instanceof StatusError) throw admitted;
       // DefaultTolerationSeconds: pods ride out a short node outage (300 s) before eviction.
-      obj.spec = withDefaultTolerations(obj as Pod).spec;
+      obj.spec = withDefaultTolerations(admitted).spec;
     }
+    await this.admitQuota(store, ctx, obj);
+  }
+
+  /** A list from the watch cache (admission reads what it needs without a backend round trip). */
+  private async cachedList<T>(group: string, version: string, plural: string, namespace: string): Promise<T[]> {
+    const store = this.storeFor(group, version, plural);
+    return store ? ((await store.list(namespace, { resourceVersion: '0' })).items as T[]) : [];
+  }
+
+  /** ResourceQuota: only namespaces that have quotas pay for the check. */
+  private async admitQuota(store: GenericStore, ctx: RequestContext, obj: KubeObject): Promise<void> {
+    if ((await this.cachedList('', 'v1', 'resourcequotas', ctx.namespace)).length === 0) return;
+    // Quota counts what would be stored: with defaults (requests from limits) applied.
+    const object = structuredClone(obj);
+    store.strategy.defaults?.(object);
+    await this.quotaAdmission.admit({
+      operation: 'CREATE',
+      group: store.info.group,
+      resource: store.info.plural,
+      subresource: '',
+      namespace: ctx.namespace,
+      name: obj.metadata?.name ?? '',
+      object,
+      dryRun: ctx.dryRun,
+    });
   }
 
   /** NamespaceLifecycle: new content needs a namespace that exists and is not terminating. */

@@ -3,8 +3,14 @@
 
 import type { ApiServer } from '../apiserver/index.js';
 import { SimulatedNodes } from '../kubelet/simulated/index.js';
+import { newScheduler } from '../scheduler/index.js';
 import { newTaintEvictionController } from '../controllers/tainteviction/index.js';
 import { newPodGCController } from '../controllers/podgc/index.js';
+import { newEndpointsController } from '../controllers/endpoints/index.js';
+import { newEndpointSliceController } from '../controllers/endpointslice/index.js';
+import { newRootCACertPublisher, newServiceAccountsController } from '../controllers/serviceaccount/index.js';
+import { newResourceQuotaController } from '../controllers/resourcequota/index.js';
+import { newDisruptionController } from '../controllers/disruption/index.js';
 import type { NamedControllerFactory } from '../controllers/index.js';
 import { newReplicaSetController } from '../controllers/replicaset/index.js';
 import { newDeploymentController } from '../controllers/deployment/index.js';
@@ -28,6 +34,12 @@ export function builtinControllers(settings: ControllerSettings): NamedControlle
     { name: 'replicaset-controller', factory: (ctx) => newReplicaSetController(ctx) },
     { name: 'statefulset-controller', factory: (ctx) => newStatefulSetController(ctx) },
     { name: 'daemonset-controller', factory: (ctx) => newDaemonSetController(ctx) },
+    { name: 'endpoints-controller', factory: (ctx) => newEndpointsController(ctx) },
+    { name: 'endpointslice-controller', factory: (ctx) => newEndpointSliceController(ctx) },
+    { name: 'serviceaccount-controller', factory: (ctx) => newServiceAccountsController(ctx) },
+    { name: 'root-ca-certificate-publisher-controller', factory: (ctx) => newRootCACertPublisher(ctx, { caPem: settings.caPem }) },
+    { name: 'resourcequota-controller', factory: (ctx) => newResourceQuotaController(ctx) },
+    { name: 'disruption-controller', factory: (ctx) => newDisruptionController(ctx) },
     { name: 'job-controller', factory: (ctx) => newJobController(ctx) },
     { name: 'cronjob-controller', factory: (ctx) => newCronJobController(ctx) },
     { name: 'ttl-after-finished-controller', factory: (ctx) => newTtlAfterFinishedController(ctx) },
@@ -44,8 +56,8 @@ export function builtinControllers(settings: ControllerSettings): NamedControlle
   ];
 }
 
-export function schedulerComponent(): NamedControllerFactory | undefined {
-  return undefined;
+export function schedulerComponent(): NamedControllerFactory {
+  return { name: 'scheduler', factory: (ctx) => newScheduler(ctx) };
 }
 
 /** Hollow nodes in this process; their lease lasts as long as the controller's grace period. */

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { checkLeaksAfterAll } from '../testing/index.js';
+import { newPodInfo } from './framework/nodeinfo.js';
+import { NodeTree, SchedulerCache } from './cache.js';
+
+checkLeaksAfterAll();
+
+function node(name: string, zone?: string): Node {
+  return {
+    metadata: { name, ...(zone ? { labels: { 'topology.kubernetes.io/zone': zone } } : {}) },
+    status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' } },
+  };
+}
+
+function pod(name: string, nodeName: string, cpu = '500m', affinity = false): Pod {
+  return {
+    metadata: { name, namespace: 'ns', uid: `uid-${name}`, labels: { app: name } },
+    spec: {
+      nodeName,
+      containers: [{ name: 'c', resources: { requests: { cpu, memory: '1Gi' } } }],
+      ...(affinity ? { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: name } } }] } } } : {}),
+    },
+  };
+}
+
+describe('SchedulerCache', () => {
+  it('counts assumed pods until the binding fails', () => {
+    const cache = new SchedulerCache();
+    cache.addNode(node('n1'));
+    const assumed = pod('a', 'n1');
+    cache.assumePod(newPodInfo(assumed));
+    assert.equal(cache.isAssumedPod(assumed), true);
+    assert.equal(cache.updateSnapshot().get('n1')?.requested.milliCPU, 500);
+    assert.throws(() => cache.assumePod(newPodInfo(assumed)), /can't be assumed/);
+    cache.forgetPod(assumed);
+    assert.equal(cache.isAssumedPod(assumed), false);
+    assert.equal(cache.updateSnapshot().get('n1')?.requested.milliCPU, 0);
+  });
+
+  it('confirms an assumed pod when the informer reports it, once', () => {
+    const cache = new SchedulerCache();
+    cache.addNode(node('n1'));
+    const assumed = pod('a', 'n1');
+    cache.assumePod(newPodInfo(assumed));
+    cache.finishBinding(assumed);
+    const bound = { ...assumed, metadata: { ...assumed.metadata, resourceVersion: '5' } };
+    cache.addPod(bound);
+    assert.equal(cache.isAssumedPod(bound), false);
+    assert.equal(cache.getPod(bound), bound);
+    const info = cache.updateSnapshot().get('n1')!;
+    assert.equal(info.pods.length, 1);
+    assert.equal(info.requested.milliCPU, 500);
+  });
+
+  it('moves a pod the informer reports on another node than assumed', () => {
+    const cache = new SchedulerCache();
+    cache.addNode(node('n1'));
+    cache.addNode(node('n2'));
+    cache.assumePod(newPodInfo(pod('a', 'n1')));
+    cache.addPod(pod('a', 'n2'));
+    const snap = cache.updateSnapshot();
+    assert.equal(snap.get('n1')?.pods.length, 0);
+    assert.equal(snap.get('n2')?.pods.length, 1);
+  });
+
+  it('updates and removes assigned pods', () => {
+    const cache = new SchedulerCache();
+    cache.addNode(node('n1'));
+    const a = pod('a', 'n1', '100m');
+    cache.addPod(a);
+    cache.updatePod(a, pod('a', 'n1', '300m'));
+    assert.equal(cache.updateSnapshot().get('n1')?.requested.milliCPU, 300);
+    cache.removePod(a);
+    assert.equal(cache.updateSnapshot().get('n1')?.requested.milliCPU, 0);
+    assert.equal(cache.podCount, 0);
+  });
+
+  it('copies only the nodes that changed into the snapshot', () => {
+    const cache = new SchedulerCache();
+    for (let i = 0; i < 100; i++) cache.addNode(node(`n${i}`));
+    const first = cache.updateSnapshot();
+    const before = first.list().slice();
+    cache.addPod(pod('a', 'n7'));
+    const second = cache.updateSnapshot();
+    const after = second.list();
+    assert.equal(after.length, 100);
+    let copied = 0;
+    for (let i = 0; i < 100; i++) if (before[i] !== after[i]) copied++;
+    assert.equal(copied, 1);
+    assert.equal(second.get('n7')?.pods.length, 1);
+    // The snapshot does not move when the cache changes after it was taken.
+    const taken = second.get('n7')!;
+    cache.addPod(pod('b', 'n7'));
+    assert.equal(taken.pods.length, 1);
+    assert.equal(cache.updateSnapshot().get('n7')?.pods.length, 2);
+  });
+
+  it('keeps pods of a node that went away until they go too', () => {
+    const cache = new SchedulerCache();
+    cache.addNode(node('n1'));
+    cache.addPod(pod('a', 'n1'));
+    cache.removeNode(node('n1'));
+    assert.equal(cache.updateSnapshot().get('n1'), undefined);
+    assert.equal(cache.nodeInfo('n1')?.pods.length, 1);
+    cache.addNode(node('n1'));
+    assert.equal(cache.updateSnapshot().get('n1')?.pods.length, 1, 'the pod is still counted when the node returns');
+    cache.removeNode(node('n1'));
+    cache.removePod(pod('a', 'n1'));
+    assert.equal(cache.nodeInfo('n1'), undefined);
+  });
+
+  it('counts pods that arrive before their node', () => {
+    const cache = new SchedulerCache();
+    cache.addPod(pod('a', 'late'));
+    assert.equal(cache.updateSnapshot().numNodes, 0);
+    cache.addNode(node('late'));
+    assert.equal(cache.updateSnapshot().get('late')?.pods.length, 1);
+  });
+
+  it('lists nodes with (anti-)affinity pods', () => {
+    const cache = new SchedulerCache();
+    cache.addNode(node('n1'));
+    cache.addNode(node('n2'));
+    cache.updateSnapshot();
+    cache.addPod(pod('a', 'n2', '100m', true));
+    const snap = cache.updateSnapshot();
+    assert.deepEqual(snap.havePodsWithAffinityList().map((n) => n.name), ['n2']);
+    assert.deepEqual(snap.havePodsWithRequiredAntiAffinityList().map((n) => n.name), ['n2']);
+    cache.removePod(pod('a', 'n2', '100m', true));
+    assert.deepEqual(cache.updateSnapshot().havePodsWithAffinityList(), []);
+  });
+});
+
+describe('NodeTree', () => {
+  it('interleaves zones', () => {
+    const tree = new NodeTree();
+    for (const [name, zone] of [['a1', 'a'], ['a2', 'a'], ['a3', 'a'], ['b1', 'b'], ['c1', 'c'], ['c2', 'c']] as const) tree.add(node(name, zone));
+    assert.deepEqual(tree.list(), ['a1', 'b1', 'c1', 'a2', 'c2', 'a3']);
+    tree.remove('b1');
+    assert.deepEqual(tree.list(), ['a1', 'c1', 'a2', 'c2', 'a3']);
+    assert.equal(tree.update(node('a3', 'a'), node('a3', 'b')), true);
+    assert.deepEqual(tree.list(), ['a1', 'c1', 'a3', 'a2', 'c2']);
+  });
+});
