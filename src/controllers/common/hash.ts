@@ -33,6 +33,24 @@ function sortKeys(value: unknown): unknown {
   return out;
 }
 
+/** FNV-1 (hash/fnv.New32) over the concatenated chunks, as HashControllerRevision uses it. */
+export function fnv32(...chunks: Uint8Array[]): number {
+  let hash = FNV_OFFSET;
+  for (const chunk of chunks) {
+    for (const byte of chunk) hash = (Math.imul(hash, FNV_PRIME) ^ byte) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+/** json.Marshal of a map[string]interface{}: keys sorted at every level, <, >, & and U+2028/9 escaped. */
+export function goJson(value: unknown): string {
+  return canonicalJson(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
 /** The canonical JSON of a value: keys sorted at every level, so equal objects hash equally. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value)) ?? 'null';

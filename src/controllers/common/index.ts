@@ -3,7 +3,7 @@
 export { typed, type Typed } from './typed.js';
 export { rfc3339, parseTime } from './time.js';
 export { scaledValue, type IntOrString } from './intstr.js';
-export { canonicalJson, computeHash, fnv32a, safeEncodeString } from './hash.js';
+export { canonicalJson, computeHash, fnv32, fnv32a, goJson, safeEncodeString, utf8 } from './hash.js';
 export { SLOW_START_INITIAL_BATCH_SIZE, slowStartBatch, type SlowStartResult } from './slow-start.js';
 export { filterActivePods, isPodActive, isPodAvailable, isPodReady, isPodTerminal, podFromTemplate, podKey, podReadyCondition } from './pods.js';
 export { POD_DELETION_COST_ANNOTATION, deleteBefore, podDeletionCost, sortPodsForDeletion } from './pod-ranking.js';

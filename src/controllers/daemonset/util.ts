@@ -7,7 +7,7 @@ import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Affinity, Node, Pod, PodSpec, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
 import { scaledValue, type Typed } from '../common/index.js';
 import { POD_REVISION_LABEL } from '../history/index.js';
-import { findUntoleratedTaint, matchesRequiredNodeAffinity } from './scheduling.js';
+import { findUntoleratedTaint, matchesRequiredNodeAffinity } from '../../api/scheduling.js';
 
 /** extensions.DaemonSetTemplateGenerationKey */
 export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';

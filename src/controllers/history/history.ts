@@ -6,7 +6,7 @@ import type { ControllerRevision as RawControllerRevision } from 'kubernetes-typ
 import type { KubeObject } from '../../api/types.js';
 import { isAlreadyExists, isConflict, Resources, type ApiClient, type Informer, type ResourceType } from '../../client/index.js';
 import { adoptPatch, controllerRefOf, releasePatch, type LabelMatcher, type Typed } from '../common/index.js';
-import { goJson } from './hash.js';
+import { goJson } from '../common/index.js';
 import { controllerRevisionName, hashControllerRevision } from './revision.js';
 
 type ControllerRevision = Typed<RawControllerRevision>;

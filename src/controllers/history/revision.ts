@@ -6,7 +6,7 @@ import type { ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { KubeObject } from '../../api/types.js';
 import type { ResourceType } from '../../client/index.js';
 import { newControllerRef, safeEncodeString, type Typed } from '../common/index.js';
-import { fnv32, goJson, utf8 } from './hash.js';
+import { fnv32, goJson, utf8 } from '../common/index.js';
 
 /** history.ControllerRevisionHashLabel: the hash of a revision, on the revision itself. */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller.kubernetes.io/hash';

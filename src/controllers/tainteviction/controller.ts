@@ -7,7 +7,7 @@ import type { Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { isNotFound, objectKey, Resources, runWorkers, splitKey, WorkQueue, type EventRecorder, type Informer, type TimerHandle } from '../../client/index.js';
 import { cloneForUpdate, POD_NODE_NAME_INDEX, rfc3339, updatePodCondition, type NodeObject, type PodObject } from '../nodelifecycle/index.js';
 import type { Controller, ControllerContext } from '../types.js';
-import { matchingTolerations, minTolerationMs } from './tolerations.js';
+import { matchingTolerations, minTolerationMs } from '../../api/scheduling.js';
 
 export interface TaintEvictionOptions {
   /** Parallel workers (upstream UpdateWorkerSize, 8). */

@@ -1,10 +1,10 @@
-// Whether a node may run a pod, the parts the DaemonSet controller checks itself
-// (component-helpers/scheduling/corev1): required node affinity (nodeSelector and
-// requiredDuringScheduling terms, matchFields on metadata.name) and taints against
-// tolerations.
+// Whether a node may run a pod (upstream's component-helpers/scheduling/corev1),
+// shared by the DaemonSet controller, taint eviction and the node agent: required
+// node affinity (nodeSelector and requiredDuringScheduling terms, matchFields on
+// metadata.name) and taints against tolerations. Pure.
 
 import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
-import { labels } from '../../machinery/index.js';
+import { labels } from '../machinery/index.js';
 
 const OPERATORS: Readonly<Record<string, labels.Operator>> = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!', Gt: 'gt', Lt: 'lt' };
 
@@ -73,4 +73,31 @@ export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
 /** FindMatchingUntoleratedTaint: the first taint passing filter that no toleration tolerates. */
 export function findUntoleratedTaint(taints: readonly Taint[], tolerations: readonly Toleration[], filter: (taint: Taint) => boolean): Taint | undefined {
   return taints.find((taint) => filter(taint) && !tolerations.some((t) => toleratesTaint(t, taint)));
+}
+
+/** GetMatchingTolerations: whether every taint is tolerated, and the first toleration tolerating each. */
+export function matchingTolerations(taints: readonly Taint[], tolerations: readonly Toleration[]): { allTolerated: boolean; used: Toleration[] } {
+  const used: Toleration[] = [];
+  for (const taint of taints) {
+    const toleration = tolerations.find((t) => toleratesTaint(t, taint));
+    if (!toleration) return { allTolerated: false, used: [] };
+    used.push(toleration);
+  }
+  return { allTolerated: true, used };
+}
+
+/**
+ * getMinTolerationTime: the shortest tolerationSeconds among the tolerations used, in
+ * ms; 0 when none were needed or one is not positive; -1 when they tolerate forever.
+ */
+export function minTolerationMs(used: readonly Toleration[]): number {
+  if (used.length === 0) return 0;
+  let min = Infinity;
+  for (const toleration of used) {
+    const seconds = toleration.tolerationSeconds;
+    if (seconds === undefined || seconds === null) continue;
+    if (seconds <= 0) return 0;
+    min = Math.min(min, seconds);
+  }
+  return min === Infinity ? -1 : min * 1000;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkLeaksAfterAll } from '../../testing/index.js';
-import { matchingTolerations, minTolerationMs, toleratesTaint } from './tolerations.js';
+import { checkLeaksAfterAll } from '../testing/index.js';
+import { matchingTolerations, minTolerationMs, toleratesTaint } from './scheduling.js';
 
 checkLeaksAfterAll();
 
