@@ -74,3 +74,22 @@ describe('WorkQueue', () => {
     assert.equal(await ended, undefined);
   });
 });
+
+describe('WorkQueue minIntervalMs', () => {
+  it('hands a busy key out at most once per interval, keeping the last add', async () => {
+    const queue = new WorkQueue<string>({ minIntervalMs: 40 });
+    queue.add('rs');
+    const first = await queue.get();
+    queue.done(first!);
+    const started = Date.now();
+    for (let i = 0; i < 100; i++) queue.add('rs');
+    queue.add('other');
+    assert.equal(await queue.get(), 'other', 'other keys are not held back');
+    queue.done('other');
+    assert.equal(await queue.get(), 'rs');
+    assert.ok(Date.now() - started >= 35, 'the burst waited out the interval');
+    queue.done('rs');
+    assert.equal(queue.length, 0, 'a hundred adds became one hand-out');
+    queue.shutDown();
+  });
+});

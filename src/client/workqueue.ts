@@ -9,6 +9,13 @@ export interface WorkQueueOptions {
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly clock?: Clock;
+  /**
+   * Coalesces bursts: a key is handed out at most once per this many ms, later adds
+   * wait for the interval. It bounds how often a busy object is reconciled
+   * (throughput, in real time), so it applies only on the real clock: tests on a
+   * fake clock see every add at once.
+   */
+  readonly minIntervalMs?: number;
 }
 
 export class WorkQueue<K = string> {
@@ -22,11 +29,15 @@ export class WorkQueue<K = string> {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly clock: Clock;
+  private readonly minIntervalMs: number;
+  private readonly handedOut = new Map<K, number>();
+  private readonly coalescing = new Map<K, NodeJS.Timeout>();
 
   constructor(options: WorkQueueOptions = {}) {
     this.baseDelayMs = options.baseDelayMs ?? 5;
     this.maxDelayMs = options.maxDelayMs ?? 1000_000;
     this.clock = options.clock ?? realClock;
+    this.minIntervalMs = this.clock === realClock ? (options.minIntervalMs ?? 0) : 0;
   }
 
   get length(): number {
@@ -35,14 +46,44 @@ export class WorkQueue<K = string> {
 
   add(key: K): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
+    if (this.minIntervalMs > 0 && this.deferred(key)) return;
     this.dirty.add(key);
     if (this.processing.has(key)) return;
     const waiter = this.waiters.shift();
     if (waiter) {
       this.dirty.delete(key);
-      this.processing.add(key);
+      this.handOut(key);
       waiter(key);
     } else this.queue.push(key);
+  }
+
+  /** Whether an add must wait out the key's minimum interval (a timer re-adds it then). */
+  private deferred(key: K): boolean {
+    if (this.coalescing.has(key)) return true;
+    const last = this.handedOut.get(key);
+    if (last === undefined) return false;
+    const wait = last + this.minIntervalMs - Date.now();
+    if (wait <= 0) {
+      this.handedOut.delete(key);
+      return false;
+    }
+    const timer = setTimeout(() => {
+      this.coalescing.delete(key);
+      this.handedOut.delete(key);
+      this.add(key);
+    }, wait);
+    this.coalescing.set(key, timer);
+    return true;
+  }
+
+  private handOut(key: K): void {
+    this.processing.add(key);
+    if (this.minIntervalMs <= 0) return;
+    this.handedOut.set(key, Date.now());
+    if (this.handedOut.size > 4096) {
+      const stale = Date.now() - this.minIntervalMs;
+      for (const [k, at] of this.handedOut) if (at < stale) this.handedOut.delete(k);
+    }
   }
 
   /** Adds the key after a delay (keeps the earliest of several pending delays). */
@@ -81,7 +122,7 @@ export class WorkQueue<K = string> {
     const key = this.queue.shift();
     if (key !== undefined) {
       this.dirty.delete(key);
-      this.processing.add(key);
+      this.handOut(key);
       return Promise.resolve(key);
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
@@ -101,6 +142,8 @@ export class WorkQueue<K = string> {
     this.shuttingDown = true;
     for (const pending of this.delayed.values()) pending.cancel();
     this.delayed.clear();
+    for (const timer of this.coalescing.values()) clearTimeout(timer);
+    this.coalescing.clear();
     for (const waiter of this.waiters) waiter(undefined);
     this.waiters = [];
   }

@@ -23,3 +23,8 @@ export {
   type LabelMatcher,
 } from './controller-ref.js';
 export { NAMESPACE_TERMINATING_CAUSE, errorMessage, hasStatusCause } from './errors.js';
+/**
+ * How often one busy object (a ReplicaSet whose 500 pods all change) is reconciled
+ * at most: events in between are coalesced into the next sync.
+ */
+export const SYNC_COALESCE_MS = 50;

@@ -6,7 +6,7 @@ import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { KubeObject, OwnerReference } from '../../api/types.js';
 import { Resources, WorkQueue, objectKey, runWorkers, splitKey, type Disposable, type EventRecorder, type Informer } from '../../client/index.js';
 import { labels } from '../../machinery/index.js';
-import { ControllerRefManager, claimCandidates, controlledBy, controllerRefOf, indexByController } from '../common/index.js';
+import { ControllerRefManager, claimCandidates, controlledBy, controllerRefOf, indexByController, SYNC_COALESCE_MS } from '../common/index.js';
 import type { Controller, ControllerContext } from '../types.js';
 import { DeploymentSync, type D, type P, type RS } from './sync.js';
 
@@ -30,7 +30,7 @@ export class DeploymentController implements Controller {
   private workers: Promise<void> | undefined;
 
   constructor(private readonly ctx: ControllerContext) {
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, minIntervalMs: SYNC_COALESCE_MS });
     this.recorder = ctx.recorder('deployment-controller');
     this.deployments = ctx.informers.informer<D>(Resources.deployments);
     this.replicaSets = ctx.informers.informer<RS>(Resources.replicasets);

@@ -8,7 +8,7 @@ import type { Pod, ReplicationController } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { OwnerReference } from '../../api/types.js';
 import { Resources, WorkQueue, isConflict, objectKey, runWorkers, splitKey, type Disposable, type EventRecorder, type Informer } from '../../client/index.js';
-import { controllerRefOf, errorMessage, parseTime, rfc3339, typed, type Typed } from '../common/index.js';
+import { controllerRefOf, errorMessage, parseTime, rfc3339, typed, type Typed, SYNC_COALESCE_MS } from '../common/index.js';
 import type { Controller, ControllerContext } from '../types.js';
 import { countHealthyPods, disruptedPodMap, expectedPodCount, failSafeStatus, nextStatus, pdbSelector, type ControllerScale } from './status.js';
 
@@ -57,7 +57,7 @@ export class DisruptionController implements Controller {
     options: DisruptionControllerOptions = {},
   ) {
     this.staleTimeoutMs = options.stalePodDisruptionTimeoutMs ?? STALE_POD_DISRUPTION_TIMEOUT_MS;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, minIntervalMs: SYNC_COALESCE_MS });
     this.staleQueue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder('controllermanager');
     this.pdbs = ctx.informers.informer<PDB>(Resources.poddisruptionbudgets);

@@ -26,7 +26,7 @@ import {
   slowStartBatch,
   sortPodsForDeletion,
   typed,
-  type Typed,
+  type Typed, SYNC_COALESCE_MS,
 } from '../common/index.js';
 import type { Controller, ControllerContext } from '../types.js';
 import { calculateStatus, statusUnchanged, wireStatus } from './status.js';
@@ -62,7 +62,7 @@ export class ReplicaSetController implements Controller {
   private workers: Promise<void> | undefined;
 
   constructor(private readonly ctx: ControllerContext) {
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, minIntervalMs: SYNC_COALESCE_MS });
     this.expectations = new ControllerExpectations(ctx.clock);
     this.recorder = ctx.recorder('replicaset-controller');
     this.replicaSets = ctx.informers.informer<RS>(Resources.replicasets);

@@ -7,7 +7,7 @@
 import type { PersistentVolumeClaim, Pod, ResourceQuota, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/types.js';
 import { Resources, WorkQueue, isConflict, objectKey, runWorkers, splitKey, type Disposable, type Informer, type ResourceType, type TimerHandle } from '../../client/index.js';
-import { canonicalJson, typed, type Typed } from '../common/index.js';
+import { canonicalJson, typed, type Typed, SYNC_COALESCE_MS } from '../common/index.js';
 import type { Controller, ControllerContext } from '../types.js';
 import { calculateUsage, formatResourceList, kindsForQuota, listsEqual, parseResourceList, podIsCharged, pvcUsage } from './evaluators.js';
 
@@ -45,7 +45,7 @@ export class ResourceQuotaController implements Controller {
     options: ResourceQuotaControllerOptions = {},
   ) {
     this.resyncMs = options.resyncMs ?? DEFAULT_RESYNC_MS;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, minIntervalMs: SYNC_COALESCE_MS });
     this.quotas = ctx.informers.informer<RQ>(Resources.resourcequotas);
     this.subscriptions.push(
       this.quotas.addHandlers({

@@ -5,7 +5,7 @@
 import type { ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import { labels } from '../../machinery/index.js';
 import { Resources, WorkQueue, runWorkers, splitKey, objectKey, type Disposable, type Informer } from '../../client/index.js';
-import { ControllerRefManager, claimCandidates, controllerRefOf, indexByController, isPodReady, recheckOwner, type Typed } from '../common/index.js';
+import { ControllerRefManager, claimCandidates, controllerRefOf, indexByController, isPodReady, recheckOwner, type Typed, SYNC_COALESCE_MS } from '../common/index.js';
 import { RevisionHistory } from '../history/index.js';
 import type { Controller, ControllerContext } from '../types.js';
 import { StatefulSetControl } from './control.js';
@@ -34,7 +34,7 @@ export class StatefulSetController implements Controller {
   private workers: Promise<void> | undefined;
 
   constructor(private readonly ctx: ControllerContext) {
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, minIntervalMs: SYNC_COALESCE_MS });
     this.sets = ctx.informers.informer<TypedStatefulSet>(Resources.statefulsets);
     this.pods = ctx.informers.informer<StatefulPod>(Resources.pods);
     indexByController(this.pods);
