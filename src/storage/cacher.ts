@@ -27,10 +27,20 @@ import { WatchQueue } from './watch-queue.js';
 const BTree = sortedBTree.default;
 type Tree = InstanceType<typeof BTree<string, KeyValue>>;
 
+/**
+ * The event as history keeps it: its KeyValues are copies sharing the bytes, so what
+ * readers memoize per KeyValue (decoded objects) lives only as long as the version is
+ * current, not for the whole history window.
+ */
+function detached(event: WatchEvent): WatchEvent {
+  const copy = (kv: KeyValue): KeyValue => ({ key: kv.key, value: kv.value, createRevision: kv.createRevision, modRevision: kv.modRevision });
+  return { ...event, kv: copy(event.kv), ...(event.prevKv ? { prevKv: copy(event.prevKv) } : {}) };
+}
+
 export interface WatchCacheOptions {
   /** How long events stay available to watches from a past revision (default 5 min). */
   readonly historyWindowMs?: number;
-  /** Upper bound on buffered events whatever their age (default 200000). */
+  /** Upper bound on buffered events whatever their age (default 102400, upstream's watch cache upper bound). */
   readonly maxEvents?: number;
   /** How long a resourceVersion="N" read waits for the cache to reach N (default 3 s, as upstream). */
   readonly freshnessTimeoutMs?: number;
@@ -88,7 +98,7 @@ class WatchCache implements Store {
   constructor(private readonly inner: Store, options: WatchCacheOptions) {
     this.name = `cached(${inner.name})`;
     this.historyWindowMs = options.historyWindowMs ?? 5 * 60_000;
-    this.maxEvents = options.maxEvents ?? 200_000;
+    this.maxEvents = options.maxEvents ?? 100 * 1024;
     this.freshnessTimeoutMs = options.freshnessTimeoutMs ?? 3000;
     this.consistentReadTimeoutMs = options.consistentReadTimeoutMs ?? 250;
     this.now = options.now ?? Date.now;
@@ -138,12 +148,15 @@ class WatchCache implements Store {
 
   private apply(batch: readonly WatchEvent[], progressRevision: number): void {
     const at = this.now();
-    for (const event of batch) {
+    for (let event of batch) {
       if (event.kv.modRevision <= this.revision) continue;
+      // The previous value is the one cached: share its bytes instead of keeping a second copy.
+      const previous = event.prevKv ? this.current.get(event.kv.key) : undefined;
+      if (previous && event.prevKv && previous !== event.prevKv && previous.modRevision === event.prevKv.modRevision) event = { ...event, prevKv: previous };
       if (event.type === 'DELETED') this.current.delete(event.kv.key);
       else this.current.set(event.kv.key, event.kv);
       this.revision = event.kv.modRevision;
-      this.history.push({ event, at });
+      this.history.push({ event: detached(event), at });
       for (const prefix of prefixesOf(event.kv.key)) {
         const queues = this.watchersByPrefix.get(prefix);
         if (queues) for (const queue of queues) queue.push([event]);
