@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { checkLeaksAfterAll } from '../testing/index.js';
-import { newPodInfo } from './framework/nodeinfo.js';
+import { NodeNumber, newPodInfo } from './framework/nodeinfo.js';
 import { NodeTree, SchedulerCache } from './cache.js';
 
 checkLeaksAfterAll();
@@ -82,19 +82,47 @@ describe('SchedulerCache', () => {
     for (let i = 0; i < 100; i++) cache.addNode(node(`n${i}`));
     const first = cache.updateSnapshot();
     const before = first.list().slice();
+    const generations = before.map((n) => n.generation);
     cache.addPod(pod('a', 'n7'));
     const second = cache.updateSnapshot();
     const after = second.list();
     assert.equal(after.length, 100);
+    // Updated in place: the same NodeInfos in the same places, one of them changed.
     let copied = 0;
-    for (let i = 0; i < 100; i++) if (before[i] !== after[i]) copied++;
+    for (let i = 0; i < 100; i++) {
+      assert.equal(after[i], before[i]);
+      if (after[i]!.generation !== generations[i]) copied++;
+    }
     assert.equal(copied, 1);
+    assert.equal(second.get('n7')?.numbers[second.get('n7')!.base + NodeNumber.PodCount], 1);
     assert.equal(second.get('n7')?.pods.length, 1);
     // The snapshot does not move when the cache changes after it was taken.
     const taken = second.get('n7')!;
     cache.addPod(pod('b', 'n7'));
     assert.equal(taken.pods.length, 1);
     assert.equal(cache.updateSnapshot().get('n7')?.pods.length, 2);
+  });
+
+  it('tells which list positions changed since a reader last looked', () => {
+    const cache = new SchedulerCache();
+    for (let i = 0; i < 5; i++) cache.addNode(node(`n${i}`));
+    const snap = cache.updateSnapshot();
+    const first = snap.changesSince(undefined);
+    assert.equal(first.indexes, undefined, 'a first reader looks at every node');
+    cache.addPod(pod('a', 'n3'));
+    cache.addPod(pod('b', 'n1'));
+    cache.updateSnapshot();
+    const second = snap.changesSince(first.cursor);
+    assert.deepEqual(second.indexes?.slice(second.from).map((i) => snap.list()[i]!.name).sort(), ['n1', 'n3']);
+    assert.deepEqual(snap.changesSince(second.cursor).indexes?.slice(second.cursor.position), []);
+    // Nodes coming or going move positions: readers start over.
+    cache.addNode(node('n5'));
+    cache.updateSnapshot();
+    assert.equal(snap.changesSince(second.cursor).indexes, undefined);
+    assert.deepEqual(
+      snap.list().map((n) => n.slot),
+      [0, 1, 2, 3, 4, 5],
+    );
   });
 
   it('keeps pods of a node that went away until they go too', () => {

@@ -6,8 +6,8 @@
 // changed since the last cycle are copied, which is what keeps 5000 nodes cheap.
 
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { MutableNodeInfo, newPodInfo, podKey } from './framework/nodeinfo.js';
-import type { NodeInfo, NodeInfoLister, PodInfo } from './framework/types.js';
+import { MutableNodeInfo, NodeNumber, newPodInfo, podKey } from './framework/nodeinfo.js';
+import type { ChangeCursor, NodeInfo, NodeInfoLister, PodInfo } from './framework/types.js';
 
 const ZONE_LABELS = ['topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone'];
 const REGION_LABELS = ['topology.kubernetes.io/region', 'failure-domain.beta.kubernetes.io/region'];
@@ -73,6 +73,9 @@ export class NodeTree {
   }
 }
 
+/** Changes logged before the log starts over (readers then look at every node once). */
+const MAX_CHANGE_LOG = 65_536;
+
 /** What one scheduling cycle sees: copies of the cache's NodeInfos. */
 export class Snapshot implements NodeInfoLister {
   readonly nodeInfoMap = new Map<string, MutableNodeInfo>();
@@ -80,6 +83,28 @@ export class Snapshot implements NodeInfoLister {
   readonly listIndex = new Map<string, number>();
   havePodsWithAffinity: MutableNodeInfo[] = [];
   havePodsWithRequiredAntiAffinity: MutableNodeInfo[] = [];
+  /** Bumped whenever list positions change meaning (a rebuilt list, a restarted log). */
+  private epoch = 1;
+  /** Positions in the list updated in place during this epoch, in order. */
+  private changeLog: number[] = [];
+
+  changesSince(cursor: ChangeCursor | undefined): { indexes: readonly number[] | undefined; from: number; cursor: ChangeCursor } {
+    const next = { epoch: this.epoch, position: this.changeLog.length };
+    if (cursor === undefined || cursor.epoch !== this.epoch) return { indexes: undefined, from: 0, cursor: next };
+    return { indexes: this.changeLog, from: cursor.position, cursor: next };
+  }
+
+  /** The list was rebuilt: positions mean other nodes now. */
+  listRebuilt(): void {
+    this.epoch++;
+    this.changeLog = [];
+  }
+
+  /** The NodeInfo at this list position was updated in place. */
+  changedAt(index: number): void {
+    if (this.changeLog.length >= MAX_CHANGE_LOG) this.listRebuilt();
+    else this.changeLog.push(index);
+  }
 
   list(): readonly NodeInfo[] {
     return this.nodeInfoList;
@@ -104,6 +129,9 @@ export class Snapshot implements NodeInfoLister {
 
 interface PodState {
   pod: Pod;
+  /** What is counted on the node, and the node it is counted on: removal finds both without lookups. */
+  info: PodInfo;
+  node: MutableNodeInfo;
   assumed: boolean;
   bindingFinished: boolean;
 }
@@ -156,8 +184,8 @@ export class SchedulerCache {
     const pod = podInfo.pod;
     const key = podKey(pod);
     if (this.podStates.has(key)) throw new CacheError(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}(${key}) is in the cache, so can't be assumed`);
-    this.addPodInfo(podInfo);
-    this.podStates.set(key, { pod, assumed: true, bindingFinished: false });
+    const node = this.addPodInfo(podInfo);
+    this.podStates.set(key, { pod, info: podInfo, node, assumed: true, bindingFinished: false });
   }
 
   finishBinding(pod: Pod): void {
@@ -171,7 +199,7 @@ export class SchedulerCache {
     const state = this.podStates.get(key);
     if (!state) return;
     if (!state.assumed) throw new CacheError(`pod ${pod.metadata?.namespace}/${pod.metadata?.name}(${key}) was assumed on ${pod.spec?.nodeName} but assigned to ${state.pod.spec?.nodeName}`);
-    this.removePodFromNode(state.pod);
+    this.uncount(state);
     this.podStates.delete(key);
   }
 
@@ -181,14 +209,13 @@ export class SchedulerCache {
     const state = this.podStates.get(key);
     if (state) {
       // Assumed (or seen already): replace what is counted with the real pod.
-      this.removePodFromNode(state.pod);
-      this.addPodInfo(newPodInfo(pod));
-      state.pod = pod;
+      this.recount(state, pod);
       state.assumed = false;
       return;
     }
-    this.addPodInfo(newPodInfo(pod));
-    this.podStates.set(key, { pod, assumed: false, bindingFinished: false });
+    const info = newPodInfo(pod);
+    const node = this.addPodInfo(info);
+    this.podStates.set(key, { pod, info, node, assumed: false, bindingFinished: false });
   }
 
   updatePod(oldPod: Pod, newPod: Pod): void {
@@ -199,16 +226,14 @@ export class SchedulerCache {
       this.addPod(newPod);
       return;
     }
-    this.removePodFromNode(state.pod);
-    this.addPodInfo(newPodInfo(newPod));
-    state.pod = newPod;
+    this.recount(state, newPod);
   }
 
   removePod(pod: Pod): void {
     const key = podKey(pod);
     const state = this.podStates.get(key);
     if (!state) return;
-    this.removePodFromNode(state.pod);
+    this.uncount(state);
     this.podStates.delete(key);
   }
 
@@ -233,22 +258,32 @@ export class SchedulerCache {
     return this.nodes.get(name);
   }
 
-  private addPodInfo(podInfo: PodInfo): void {
+  /** Counts the pod on the NodeInfo of its spec.nodeName, and returns that NodeInfo. */
+  private addPodInfo(podInfo: PodInfo): MutableNodeInfo {
     const nodeName = podInfo.pod.spec?.nodeName ?? '';
     let info = this.nodes.get(nodeName);
-    // Pods can arrive before their Node: keep them on a nameless-node NodeInfo.
+    // Pods can arrive before their Node: keep them on a NodeInfo without a Node.
     if (!info) this.nodes.set(nodeName, (info = new MutableNodeInfo(nodeName)));
     info.addPod(podInfo);
     this.dirty.add(nodeName);
+    return info;
   }
 
-  private removePodFromNode(pod: Pod): void {
-    const nodeName = pod.spec?.nodeName ?? '';
-    const info = this.nodes.get(nodeName);
-    if (!info) return;
-    info.removePod(pod);
-    if (info.pods.length === 0 && !info.node) this.nodes.delete(nodeName);
-    this.dirty.add(nodeName);
+  /** Stops counting what state counts. */
+  private uncount(state: PodState): void {
+    const info = state.node;
+    info.removePodInfo(state.info);
+    if (info.pods.length === 0 && info.node === undefined && this.nodes.get(info.name) === info) this.nodes.delete(info.name);
+    this.dirty.add(info.name);
+  }
+
+  /** Counts pod instead of what state counted. */
+  private recount(state: PodState, pod: Pod): void {
+    const podInfo = newPodInfo(pod);
+    this.uncount(state);
+    state.node = this.addPodInfo(podInfo);
+    state.info = podInfo;
+    state.pod = pod;
   }
 
   // ---- snapshot ---------------------------------------------------------------------------
@@ -271,23 +306,19 @@ export class SchedulerCache {
         }
         continue;
       }
-      if (existing && existing.generation === info.generation) continue;
-      const copy = info.clone();
-      snap.nodeInfoMap.set(name, copy);
-      const index = snap.listIndex.get(name);
-      if (!existing || index === undefined) {
-        rebuildList = true;
+      if (existing) {
+        if (existing.generation === info.generation) continue;
+        const hadAffinityPods = existing.podsWithAffinity.length > 0 || existing.podsWithRequiredAntiAffinity.length > 0;
+        // In place: the list and every index into it stay valid.
+        existing.copyFrom(info);
+        const index = snap.listIndex.get(name);
+        if (index === undefined) rebuildList = true;
+        else snap.changedAt(index);
+        if (hadAffinityPods || existing.podsWithAffinity.length > 0 || existing.podsWithRequiredAntiAffinity.length > 0) rebuildAffinity = true;
         continue;
       }
-      snap.nodeInfoList[index] = copy;
-      if (
-        existing.podsWithAffinity.length > 0 ||
-        copy.podsWithAffinity.length > 0 ||
-        existing.podsWithRequiredAntiAffinity.length > 0 ||
-        copy.podsWithRequiredAntiAffinity.length > 0
-      ) {
-        rebuildAffinity = true;
-      }
+      snap.nodeInfoMap.set(name, info.clone());
+      rebuildList = true;
     }
     this.dirty.clear();
     if (rebuildList) {
@@ -299,7 +330,11 @@ export class SchedulerCache {
         snap.listIndex.set(name, list.length);
         list.push(info);
       }
+      // The nodes' hot numbers in one buffer, in list order (see NodeNumber).
+      const numbers = new Float64Array(list.length * NodeNumber.Stride);
+      for (let i = 0; i < list.length; i++) (list[i] as MutableNodeInfo).bindNumbers(numbers, i);
       snap.nodeInfoList = list;
+      snap.listRebuilt();
       this.nodeSetChanged = false;
       rebuildAffinity = true;
     }

@@ -1,10 +1,16 @@
 // A binary heap of keyed items with O(log n) update and delete by key (the
 // scheduling queue's activeQ and backoffQ, kube-scheduler's internal/heap).
 
+/** An item in the heap with its key and where it sits, so moves need no map writes. */
+interface Entry<T> {
+  item: T;
+  readonly key: string;
+  position: number;
+}
+
 export class KeyedHeap<T> {
-  private readonly items: T[] = [];
-  private readonly keys: string[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly entries: Entry<T>[] = [];
+  private readonly byKey = new Map<string, Entry<T>>();
 
   constructor(
     private readonly keyOf: (item: T) => string,
@@ -13,86 +19,79 @@ export class KeyedHeap<T> {
   ) {}
 
   get length(): number {
-    return this.items.length;
+    return this.entries.length;
   }
 
   has(key: string): boolean {
-    return this.index.has(key);
+    return this.byKey.has(key);
   }
 
   get(key: string): T | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : this.items[i];
+    return this.byKey.get(key)?.item;
   }
 
   peek(): T | undefined {
-    return this.items[0];
+    return this.entries[0]?.item;
   }
 
   /** Adds the item, or replaces the one with its key and restores heap order. */
   addOrUpdate(item: T): void {
     const key = this.keyOf(item);
-    const i = this.index.get(key);
-    if (i !== undefined) {
-      this.items[i] = item;
-      if (!this.up(i)) this.down(i);
+    const existing = this.byKey.get(key);
+    if (existing !== undefined) {
+      existing.item = item;
+      if (!this.up(existing.position)) this.down(existing.position);
       return;
     }
-    this.items.push(item);
-    this.keys.push(key);
-    this.index.set(key, this.items.length - 1);
-    this.up(this.items.length - 1);
+    const entry: Entry<T> = { item, key, position: this.entries.length };
+    this.entries.push(entry);
+    this.byKey.set(key, entry);
+    this.up(entry.position);
   }
 
   pop(): T | undefined {
-    if (this.items.length === 0) return undefined;
-    const top = this.items[0]!;
+    const top = this.entries[0];
+    if (top === undefined) return undefined;
     this.removeAt(0);
-    return top;
+    return top.item;
   }
 
   delete(key: string): T | undefined {
-    const i = this.index.get(key);
-    if (i === undefined) return undefined;
-    const item = this.items[i]!;
-    this.removeAt(i);
-    return item;
+    const entry = this.byKey.get(key);
+    if (entry === undefined) return undefined;
+    this.removeAt(entry.position);
+    return entry.item;
   }
 
   values(): readonly T[] {
-    return this.items;
+    return this.entries.map((e) => e.item);
   }
 
   private removeAt(i: number): void {
-    const last = this.items.length - 1;
-    this.index.delete(this.keys[i]!);
-    if (i !== last) {
-      this.items[i] = this.items[last]!;
-      this.keys[i] = this.keys[last]!;
-      this.index.set(this.keys[i]!, i);
-    }
-    this.items.pop();
-    this.keys.pop();
-    if (i < this.items.length && !this.up(i)) this.down(i);
+    const removed = this.entries[i]!;
+    this.byKey.delete(removed.key);
+    const last = this.entries.pop()!;
+    if (i === this.entries.length) return;
+    this.entries[i] = last;
+    last.position = i;
+    if (!this.up(i)) this.down(i);
   }
 
   private swap(i: number, j: number): void {
-    const item = this.items[i]!;
-    this.items[i] = this.items[j]!;
-    this.items[j] = item;
-    const key = this.keys[i]!;
-    this.keys[i] = this.keys[j]!;
-    this.keys[j] = key;
-    this.index.set(this.keys[i]!, i);
-    this.index.set(this.keys[j]!, j);
+    const a = this.entries[i]!;
+    const b = this.entries[j]!;
+    this.entries[i] = b;
+    this.entries[j] = a;
+    b.position = i;
+    a.position = j;
   }
 
-  /** Moves item i up; true when it moved. */
+  /** Moves entry i up; true when it moved. */
   private up(i: number): boolean {
     const start = i;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(this.items[i]!, this.items[parent]!)) break;
+      if (!this.less(this.entries[i]!.item, this.entries[parent]!.item)) break;
       this.swap(i, parent);
       i = parent;
     }
@@ -100,13 +99,13 @@ export class KeyedHeap<T> {
   }
 
   private down(i: number): void {
-    const n = this.items.length;
+    const n = this.entries.length;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) return;
       const right = left + 1;
-      const child = right < n && this.less(this.items[right]!, this.items[left]!) ? right : left;
-      if (!this.less(this.items[child]!, this.items[i]!)) return;
+      const child = right < n && this.less(this.entries[right]!.item, this.entries[left]!.item) ? right : left;
+      if (!this.less(this.entries[child]!.item, this.entries[i]!.item)) return;
       this.swap(i, child);
       i = child;
     }

@@ -18,6 +18,8 @@ export interface QueuedPodInfo {
   podInfo: PodInfo;
   /** When the pod was last added to a queue (PrioritySort's tie breaker, backoff's start). */
   timestamp: number;
+  /** spec.priority, read once: it is immutable, and QueueSort compares it constantly. */
+  readonly priority: number;
   /** Scheduling attempts so far. */
   attempts: number;
   initialAttemptTimestamp: number | undefined;
@@ -34,8 +36,8 @@ export type QueueSortLess = (a: QueuedPodInfo, b: QueuedPodInfo) => boolean;
 
 /** PrioritySort: higher spec.priority first, then the earlier enqueue time. */
 export const prioritySortLess: QueueSortLess = (a, b) => {
-  const pa = a.pod.spec?.priority ?? 0;
-  const pb = b.pod.spec?.priority ?? 0;
+  const pa = a.priority;
+  const pb = b.priority;
   return pa > pb || (pa === pb && a.timestamp < b.timestamp);
 };
 
@@ -482,6 +484,7 @@ export class SchedulingQueue {
       pod,
       podInfo: newPodInfo(pod),
       timestamp: this.clock.now(),
+      priority: pod.spec?.priority ?? 0,
       attempts: 0,
       initialAttemptTimestamp: undefined,
       unschedulablePlugins: new Set(),

@@ -39,6 +39,9 @@ export interface SchedulerOptions {
   readonly maxBackoffMs?: number;
 }
 
+/** How long the scheduling loop runs cycles back to back before it yields to the event loop. */
+const SCHEDULING_SLICE_MS = 4;
+
 /** truncateMessage: events carry at most validation.NoteLengthLimit (1024) characters. */
 const MAX_EVENT_MESSAGE = 1024;
 
@@ -237,6 +240,7 @@ export class Scheduler implements Controller {
   }
 
   private async scheduleLoop(): Promise<void> {
+    let sliceStart = performance.now();
     for (;;) {
       const qpi = await this.queue.pop();
       if (!qpi || this.stopped) return;
@@ -246,8 +250,13 @@ export class Scheduler implements Controller {
         this.ctx.onError(err, `scheduling ${nameOf(qpi.pod)}`);
         this.queue.done(qpi.pod);
       }
-      // Let informer events and API writes in between cycles.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Let informer events and API writes in between, every few milliseconds rather
+      // than after every pod: cycles that run back to back find the scheduler's code
+      // and data still in the CPU caches, which makes each of them much cheaper.
+      if (performance.now() - sliceStart >= SCHEDULING_SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
     }
   }
 

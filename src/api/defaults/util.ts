@@ -48,6 +48,22 @@ export function isEmptyCollection(value: unknown): boolean {
   return value === undefined || value === null;
 }
 
+/** Canonical forms by raw value (null: does not parse): pods repeat a handful of quantities. */
+const roundedQuantities = new Map<string | number, string | null>();
+const canonicalQuantities = new Map<string | number, string | null>();
+const QUANTITY_MEMO_MAX = 4096;
+
+function memoized(memo: Map<string | number, string | null>, raw: unknown, compute: () => string | null): string | null {
+  if (typeof raw !== 'string' && typeof raw !== 'number') return compute();
+  let out = memo.get(raw);
+  if (out === undefined) {
+    out = compute();
+    if (memo.size >= QUANTITY_MEMO_MAX) memo.clear();
+    memo.set(raw, out);
+  }
+  return out;
+}
+
 /**
  * SetDefaults_ResourceList: every quantity rounded up to milli precision and
  * written back in the canonical form the Go server serialises. Unparseable
@@ -56,15 +72,21 @@ export function isEmptyCollection(value: unknown): boolean {
 export function defaultResourceList(list: unknown): void {
   if (!isObj(list)) return;
   for (const [name, raw] of Object.entries(list)) {
-    const parsed = quantity.quantityFromJSON(raw);
-    if ('error' in parsed) continue;
-    list[name] = parsed.roundUp(-3).quantity.toString();
+    const rounded = memoized(roundedQuantities, raw, () => {
+      const parsed = quantity.quantityFromJSON(raw);
+      return 'error' in parsed ? null : parsed.roundUp(-3).quantity.toString();
+    });
+    if (rounded !== null) list[name] = rounded;
   }
 }
 
 /** A single Quantity field (not a list), serialised canonically. */
 export function canonicalQuantity(obj: Obj, key: string): void {
-  if (isNil(obj[key])) return;
-  const parsed = quantity.quantityFromJSON(obj[key]);
-  if (!('error' in parsed)) obj[key] = parsed.toString();
+  const raw = obj[key];
+  if (isNil(raw)) return;
+  const canonical = memoized(canonicalQuantities, raw, () => {
+    const parsed = quantity.quantityFromJSON(raw);
+    return 'error' in parsed ? null : parsed.toString();
+  });
+  if (canonical !== null) obj[key] = canonical;
 }

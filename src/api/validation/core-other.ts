@@ -42,7 +42,7 @@ export function validateConfigMap(configMap: Obj): Errs {
   let totalSize = 0;
   for (const key of sortedKeys(data)) {
     errs.push(...validation.isConfigMapKey(key).map((msg) => invalid(newPath('data').key(key), key, msg)));
-    if (key in binaryData) errs.push(invalid(newPath('data').key(key), key, 'duplicate of key present in binaryData'));
+    if (Object.prototype.hasOwnProperty.call(binaryData, key)) errs.push(invalid(newPath('data').key(key), key, 'duplicate of key present in binaryData'));
     const value = data[key];
     totalSize += typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0;
   }
@@ -115,7 +115,7 @@ export function validateSecret(secret: Obj): Errs {
 
 function validateJSONKey(data: Obj, key: string): Errs {
   const path = newPath('data').key(key);
-  if (!(key in data)) return [required(path, '')];
+  if (!Object.prototype.hasOwnProperty.call(data, key)) return [required(path, '')];
   try {
     const decoded: unknown = JSON.parse(Buffer.from(String(data[key]), 'base64').toString('utf8'));
     if (!isObj(decoded)) return [invalid(path, '<secret contents redacted>', 'json: cannot unmarshal into Go value of type map[string]interface {}')];

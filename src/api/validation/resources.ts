@@ -128,10 +128,24 @@ export function validateQuotaResourceName(name: string, path: FieldPath): Errs {
   return errs;
 }
 
+/** Parsed quantities by raw value (null: does not parse); Quantity values are immutable. */
+const parsedQuantities = new Map<string | number, Quantity | null>();
+const PARSED_QUANTITIES_MAX = 4096;
+
 /** A quantity field's value, or undefined when it does not parse (decoding rejects those). */
 export function parseQuantityValue(value: unknown): Quantity | undefined {
-  const parsed = quantity.quantityFromJSON(value);
-  return 'error' in parsed ? undefined : parsed;
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    const parsed = quantity.quantityFromJSON(value);
+    return 'error' in parsed ? undefined : parsed;
+  }
+  let parsed = parsedQuantities.get(value);
+  if (parsed === undefined) {
+    const result = quantity.quantityFromJSON(value);
+    parsed = 'error' in result ? null : result;
+    if (parsedQuantities.size >= PARSED_QUANTITIES_MAX) parsedQuantities.clear();
+    parsedQuantities.set(value, parsed);
+  }
+  return parsed ?? undefined;
 }
 
 /** ValidateResourceQuantityValue: non-negative, and whole for integer resources. */

@@ -3,7 +3,7 @@
 // upstream does). Decoded objects are memoized per stored version, since the watch
 // cache shares one KeyValue among every reader; callers must copy before mutating.
 
-import type { KubeList, KubeObject } from '../../api/types.js';
+import type { KubeList, KubeObject, ObjectMeta } from '../../api/types.js';
 import type { KeyValue } from '../../storage/index.js';
 
 const decoded = new WeakMap<KeyValue, KubeObject>();
@@ -14,35 +14,113 @@ export function decodeShared(kv: KeyValue): KubeObject {
   let obj = decoded.get(kv);
   if (!obj) {
     obj = JSON.parse(Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8')) as KubeObject;
-    obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(kv.modRevision) };
+    obj.metadata = withResourceVersion(obj.metadata, String(kv.modRevision));
     decoded.set(kv, obj);
   }
   return obj;
 }
 
-/**
- * Records the object just written as the decoded form of its stored version, so the
- * response and the watch fan-out need not parse the bytes back.
- */
-export function rememberDecoded(kv: KeyValue, written: KubeObject): KubeObject {
-  const obj: KubeObject = { ...written, metadata: { ...(written.metadata ?? {}), resourceVersion: String(kv.modRevision) } };
-  if (!decoded.has(kv)) decoded.set(kv, obj);
-  return decoded.get(kv)!;
+/** Metadata with resourceVersion as its first member (where JSON rebuilt from stored bytes puts it). */
+function withResourceVersion(metadata: ObjectMeta | undefined, resourceVersion: string): ObjectMeta {
+  if (!metadata) return { resourceVersion };
+  if (!Object.prototype.hasOwnProperty.call(metadata, 'resourceVersion')) return { resourceVersion, ...metadata };
+  const { resourceVersion: _stored, ...rest } = metadata;
+  return { resourceVersion, ...rest };
 }
 
-/** A private, mutable copy of the object of a stored version. */
+/**
+ * Records the object just written as the decoded form of its stored version, so the
+ * response and the watch fan-out need not parse the bytes back. Given the bytes
+ * encodeForStorage made of it, its JSON is later rebuilt from them rather than
+ * encoded again (see jsonOf).
+ */
+export function rememberDecoded(kv: KeyValue, written: KubeObject, bytes?: Uint8Array): KubeObject {
+  const known = decoded.get(kv);
+  if (known) return known;
+  const obj: KubeObject = { ...written, metadata: withResourceVersion(written.metadata, String(kv.modRevision)) };
+  decoded.set(kv, obj);
+  // The stored bytes are JSON.stringify of `written` without resourceVersion (the same
+  // bytes, or equal ones when the write was a no-op).
+  const metadata = written.metadata;
+  if (bytes && metadata && !Object.prototype.hasOwnProperty.call(metadata, 'resourceVersion') && kv.value.byteLength === bytes.byteLength) storedJson.set(obj, kv.value);
+  return obj;
+}
+
+/**
+ * A private, mutable copy of the object of a stored version. metadata.managedFields
+ * stays shared with the stored version (nothing edits entries in place; they are
+ * replaced whole), so the field manager finds its decoded sets by identity.
+ */
 export function decodeCopy(kv: KeyValue): KubeObject {
-  return structuredClone(decodeShared(kv));
+  const shared = decodeShared(kv) as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const key in shared) {
+    const v = shared[key];
+    if (v === undefined) continue;
+    if (key !== 'metadata' || typeof v !== 'object' || v === null || Array.isArray(v)) {
+      setOwn(copy, key, cloneJson(v));
+      continue;
+    }
+    const meta: Record<string, unknown> = {};
+    for (const field in v) {
+      const fv = (v as Record<string, unknown>)[field];
+      if (fv !== undefined) setOwn(meta, field, field === 'managedFields' ? fv : cloneJson(fv));
+    }
+    copy.metadata = meta;
+  }
+  return copy as KubeObject;
+}
+
+/** Sets a property as JSON.parse does: "__proto__" becomes an own property, not the prototype. */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** A deep copy of decoded JSON (objects, arrays, scalars); several times cheaper than structuredClone. */
+function cloneJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = cloneJson(value[i]);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  const obj = value as Record<string, unknown>;
+  for (const key in obj) {
+    const v = obj[key];
+    if (v !== undefined) setOwn(out, key, cloneJson(v));
+  }
+  return out;
 }
 
 /** The JSON text of an object, memoized: shared objects are read-only, so it stays true. */
 export function jsonOf(obj: object): string {
   let text = jsonText.get(obj);
   if (text === undefined) {
-    text = JSON.stringify(obj);
+    const stored = storedJson.get(obj);
+    text = (stored && jsonFromStored(obj as KubeObject, stored)) ?? JSON.stringify(obj);
     jsonText.set(obj, text);
   }
   return text;
+}
+
+/** Written versions and their stored bytes: JSON.stringify of the version but for resourceVersion. */
+const storedJson = new WeakMap<object, Uint8Array>();
+
+/**
+ * JSON.stringify(obj) built from the stored bytes of it: they start with apiVersion,
+ * kind and metadata as objects do, and obj's metadata starts with resourceVersion,
+ * so the text is the bytes with that member put in. Undefined for other layouts.
+ */
+function jsonFromStored(obj: KubeObject, stored: Uint8Array): string | undefined {
+  if (typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') return undefined;
+  const head = `{"apiVersion":${JSON.stringify(obj.apiVersion)},"kind":${JSON.stringify(obj.kind)},"metadata":{`;
+  const bytes = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
+  const headBytes = Buffer.byteLength(head);
+  if (bytes.byteLength <= headBytes || bytes.toString('utf8', 0, headBytes) !== head) return undefined;
+  const member = `"resourceVersion":${JSON.stringify(obj.metadata?.resourceVersion ?? '')}${bytes[headBytes] === 0x7d ? '' : ','}`;
+  return `${head}${member}${bytes.toString('utf8', headBytes)}`;
 }
 
 /** The JSON text of a stored version with its resourceVersion, memoized (watch fan-out, lists). */
@@ -57,7 +135,7 @@ export function encodeList(list: KubeList): string {
   return `${head.slice(0, -1)},"items":[${items.map(jsonOf).join(',')}]}`;
 }
 
-/** Bytes to store: the object without resourceVersion. */
+/** Bytes to store: the object without resourceVersion (JSON.stringify's text). */
 export function encodeForStorage(obj: KubeObject): Uint8Array {
   const metadata = obj.metadata;
   if (metadata && metadata.resourceVersion !== undefined) {

@@ -86,8 +86,17 @@ function parseResourceVersion(value: string | undefined, what = 'resourceVersion
   return n;
 }
 
+let lastSecond = Number.NaN;
+let lastSecondText = '';
+
+/** RFC 3339 with whole seconds; writes within one second share the text. */
 function nowString(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(now.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastSecondText = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastSecondText;
 }
 
 function specOf(obj: KubeObject): string {
@@ -118,8 +127,16 @@ export class GenericStore {
     return this.schemaCache;
   }
 
+  /** The fields each endpoint resets (by subresource), built once. */
+  private readonly resetFields = new Map<string, managedfields.FieldSet | undefined>();
+
   /** managedFields of a write that is not an apply (Update operations). */
   private trackFields(live: KubeObject | undefined, next: KubeObject, ctx: RequestContext, subresource?: string): KubeObject {
+    let resetFields = this.resetFields.get(subresource ?? '');
+    if (!this.resetFields.has(subresource ?? '')) {
+      resetFields = managedfields.resetFieldsFor({ hasStatus: this.info.hasStatus, subresource });
+      this.resetFields.set(subresource ?? '', resetFields);
+    }
     return managedfields.updateManagedFields(
       live,
       next,
@@ -128,10 +145,7 @@ export class GenericStore {
         apiVersion: this.apiVersion,
         time: ctx.now,
         ...(subresource ? { subresource } : {}),
-        ...(() => {
-          const reset = managedfields.resetFieldsFor({ hasStatus: this.info.hasStatus, subresource });
-          return reset ? { resetFields: reset } : {};
-        })(),
+        ...(resetFields ? { resetFields } : {}),
       },
       this.typeSchema,
     );
@@ -277,24 +291,21 @@ export class GenericStore {
 
   /** Fills server-set metadata and runs defaults, prepare and validation for a create. */
   private prepareCreate(obj: KubeObject, ctx: RequestContext, options: { managedFieldsComputed?: boolean } = {}): KubeObject {
-    const meta: ObjectMeta = { ...(obj.metadata ?? {}) };
-    if (this.info.namespaced) {
-      if (meta.namespace && meta.namespace !== ctx.namespace) {
-        throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
-      }
-      meta.namespace = ctx.namespace;
-    } else {
-      delete meta.namespace;
+    const incoming = obj.metadata ?? {};
+    if (this.info.namespaced && incoming.namespace && incoming.namespace !== ctx.namespace) {
+      throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
-    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
-    meta.uid = randomUUID();
-    meta.creationTimestamp = nowString(ctx.now);
-    delete meta.resourceVersion;
-    delete meta.deletionTimestamp;
-    delete meta.deletionGracePeriodSeconds;
-    delete meta.selfLink;
-    if (this.strategy.generationTracksSpec) meta.generation = 1;
-    else delete meta.generation;
+    const meta = withOverrides(incoming, {
+      namespace: this.info.namespaced ? ctx.namespace : undefined,
+      name: !incoming.name && incoming.generateName ? `${incoming.generateName}${randomSuffix()}` : incoming.name,
+      uid: randomUUID(),
+      creationTimestamp: nowString(ctx.now),
+      resourceVersion: undefined,
+      deletionTimestamp: undefined,
+      deletionGracePeriodSeconds: undefined,
+      selfLink: undefined,
+      generation: this.strategy.generationTracksSpec ? 1 : undefined,
+    });
     let prepared: KubeObject = { ...obj, apiVersion: this.apiVersion, kind: this.info.kind, metadata: meta };
     this.strategy.defaults?.(prepared);
     if (this.info.hasStatus && !this.strategy.prepareForCreate) delete prepared.status;
@@ -315,8 +326,9 @@ export class GenericStore {
     }
     const undo = this.strategy.allocate ? await this.allocateOrInvalid(prepared, undefined) : undefined;
     try {
-      const kv = await this.store.create(this.key(ctx.namespace, name), encodeForStorage(prepared));
-      return this.present(rememberDecoded(kv, prepared));
+      const bytes = encodeForStorage(prepared);
+      const kv = await this.store.create(this.key(ctx.namespace, name), bytes);
+      return this.present(rememberDecoded(kv, prepared, bytes));
     } catch (err) {
       await undo?.();
       return this.translate(err, name);
@@ -342,15 +354,29 @@ export class GenericStore {
     name: string,
     mutate: (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>,
     ctx: RequestContext,
-    options: { subresource?: string; forceAllowCreate?: boolean; managedFieldsComputed?: boolean } = {},
+    options: {
+      subresource?: string;
+      forceAllowCreate?: boolean;
+      managedFieldsComputed?: boolean;
+      /**
+       * `mutate` never changes the object it is given (patches work on a copy; a PUT
+       * ignores it): a status write then hands it the shared stored object instead
+       * of a private copy, and the new version shares the unchanged spec with the old.
+       */
+      readOnlyMutate?: boolean;
+    } = {},
   ): Promise<{ object: KubeObject; created: boolean }> {
     const key = this.key(namespace, name);
     let created = false;
     let result: KubeObject | undefined;
     let deleteAfter = false;
     let previous: KubeObject | undefined;
+    let written: Uint8Array | undefined;
+    // A status write changes nothing but status (no defaults, no prepareForUpdate), so
+    // the stored object can be read in place when the mutation does not write to it.
+    const shareCurrent = !!options.readOnlyMutate && options.subresource === 'status' && !this.strategy.allocate;
     const tryUpdate = async (currentKv: KeyValue | undefined): Promise<Uint8Array | undefined> => {
-      const current = currentKv ? decodeCopy(currentKv) : undefined;
+      const current = currentKv ? (shareCurrent ? decodeShared(currentKv) : decodeCopy(currentKv)) : undefined;
       const next = await mutate(current);
       const meta = next.metadata ?? {};
       if (meta.name !== undefined && meta.name !== name) {
@@ -365,7 +391,7 @@ export class GenericStore {
         created = true;
         result = this.prepareCreate({ ...next, metadata: { ...meta, name } }, { ...ctx, namespace }, { managedFieldsComputed: !!options.managedFieldsComputed });
         if (this.strategy.allocate && !ctx.dryRun) await this.allocateOrInvalid(result, undefined);
-        return encodeForStorage(result);
+        return (written = encodeForStorage(result));
       }
       // resourceVersion in the body is a precondition (optimistic concurrency).
       if (meta.resourceVersion && meta.resourceVersion !== current.metadata?.resourceVersion) {
@@ -378,7 +404,7 @@ export class GenericStore {
       deleteAfter =
         !!m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0 && !this.strategy.pendingFinalization?.(result);
       if (deleteAfter) return undefined;
-      return encodeForStorage(result);
+      return (written = encodeForStorage(result));
     };
     if (ctx.dryRun) {
       const current = (await this.store.get(key)).kv;
@@ -396,7 +422,8 @@ export class GenericStore {
         await this.strategy.release?.(object, undefined);
         return { object, created: false };
       }
-      const object = this.present(decodeShared(kv));
+      // The object just written is the decoded form of its stored version: no parse back.
+      const object = this.present(result ? rememberDecoded(kv, result, written) : decodeShared(kv));
       if (previous && this.strategy.release) await this.strategy.release(previous, object);
       return { object, created };
     } catch (err) {
@@ -413,10 +440,12 @@ export class GenericStore {
       updated = { ...current, status: next.status };
     } else if (!subresource) {
       // A write of the main resource leaves status to the status subresource.
-      updated = { ...next };
-      if (this.info.hasStatus) {
-        if (current.status === undefined) delete updated.status;
-        else updated.status = current.status;
+      if (this.info.hasStatus && current.status === undefined) {
+        const { status: _ignored, ...rest } = next;
+        updated = rest;
+      } else {
+        updated = { ...next };
+        if (this.info.hasStatus) updated.status = current.status;
       }
     } else {
       // Server-side subresources (binding, scale, finalize, delete) compute the whole object.
@@ -427,24 +456,24 @@ export class GenericStore {
     }
     // A status write keeps the object's metadata but may change annotations (upstream
     // resets only spec, labels and the like; controllers record progress in annotations).
-    const meta: ObjectMeta = subresource === 'status' ? { ...old, ...(incoming.annotations !== undefined ? { annotations: incoming.annotations } : {}) } : { ...incoming };
-    if (subresource === 'status' && incoming.annotations === undefined) delete meta.annotations;
-    // Fields the server owns.
-    meta.name = old.name!;
-    if (this.info.namespaced) meta.namespace = old.namespace!;
-    else delete meta.namespace;
-    meta.uid = old.uid!;
-    meta.creationTimestamp = old.creationTimestamp ?? null;
+    const server: Record<string, unknown> = {
+      name: old.name,
+      namespace: this.info.namespaced ? old.namespace : undefined,
+      uid: old.uid,
+      creationTimestamp: old.creationTimestamp ?? null,
+      resourceVersion: undefined,
+      selfLink: undefined,
+    };
     if (subresource !== 'delete') {
       // Only a delete may set these (and once set, they stay).
-      if (old.deletionTimestamp) meta.deletionTimestamp = old.deletionTimestamp;
-      else delete meta.deletionTimestamp;
-      if (old.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
-      else delete meta.deletionGracePeriodSeconds;
+      server.deletionTimestamp = old.deletionTimestamp ? old.deletionTimestamp : undefined;
+      server.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
     }
-    delete meta.resourceVersion;
-    delete meta.selfLink;
-    if (old.generation !== undefined) meta.generation = old.generation;
+    if (old.generation !== undefined) server.generation = old.generation;
+    const meta =
+      subresource === 'status'
+        ? withOverrides(old, { annotations: incoming.annotations, ...server })
+        : withOverrides(incoming, server);
     updated.apiVersion = this.apiVersion;
     updated.kind = this.info.kind;
     updated.metadata = meta;
@@ -584,6 +613,29 @@ export class GenericStore {
     }
     return out;
   }
+}
+
+/**
+ * `source` with `overrides` applied in one pass: overridden members keep their
+ * place, new ones follow in the overrides' order, undefined ones are left out
+ * (as spreading, assigning and deleting would leave them, without the slow
+ * dictionary objects `delete` makes).
+ */
+function withOverrides(source: ObjectMeta, overrides: Record<string, unknown>): ObjectMeta {
+  const out: Record<string, unknown> = {};
+  const from = source as Record<string, unknown>;
+  const own = Object.prototype.hasOwnProperty;
+  for (const key in from) {
+    const value = own.call(overrides, key) ? overrides[key] : from[key];
+    if (value === undefined) continue;
+    if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+    else out[key] = value;
+  }
+  for (const key in overrides) {
+    const value = overrides[key];
+    if (value !== undefined && !own.call(from, key)) out[key] = value;
+  }
+  return out;
 }
 
 function meta(obj: KubeObject): ObjectMeta {

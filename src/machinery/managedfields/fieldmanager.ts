@@ -7,7 +7,8 @@
 
 import type { KubeObject, ManagedFieldsEntry } from '../../api/types.js';
 import { forbidden, goJSON, isGoPrintable, newPath, required, utf8ByteLength, validateFieldManager, type FieldError } from '../validation/index.js';
-import { FieldSet } from './fieldset.js';
+import { createdFieldsV1 } from './created.js';
+import { FieldSet, type FieldsV1 } from './fieldset.js';
 import {
   ManagedFieldsError,
   capUpdateManagers,
@@ -316,7 +317,11 @@ function updateCore(live: Obj, next: Obj, managedIn: Managed, managerName: strin
   if (!set.isEmpty()) {
     const id = managerIdentifier({ manager: managerName || 'unknown', operation: 'Update', apiVersion: ctx.apiVersion, subresource: ctx.subresource });
     const previous = managers.get(id);
-    managers.set(id, { set: previous ? set.union(previous.set) : set, apiVersion: ctx.apiVersion, applied: false, time: ctx.now });
+    let owned = previous ? set.union(previous.set) : set;
+    // A manager that rewrites the fields it owns keeps its set (and the FieldsV1 stored for it).
+    const before = managedIn.get(id)?.set;
+    if (before && owned !== before && owned.equals(before)) owned = before;
+    managers.set(id, { set: owned, apiVersion: ctx.apiVersion, applied: false, time: ctx.now });
   }
   return capUpdateManagers(managers);
 }
@@ -392,7 +397,9 @@ function applyCore(live: Obj | undefined, config: Obj, managedIn: Managed, manag
 
   const own = managed.get(id);
   if (own) {
-    const stripped = own.set.difference(STRIP_SET);
+    let stripped = own.set.difference(STRIP_SET);
+    // Re-applying the same configuration keeps the set (and the FieldsV1 stored for it).
+    if (last && stripped.equals(last.set)) stripped = last.set;
     if (stripped.isEmpty()) managed.delete(id);
     else managed.set(id, { ...own, set: stripped, time: changed ? ctx.now : own.time });
   }
@@ -496,6 +503,8 @@ function decodeLiveOrNew(live: KubeObject | undefined, next: KubeObject, isSubre
   if (isSubresource) return liveManaged();
   const entries = metaOf(next)?.managedFields;
   if (isResetManagedFields(entries)) return new Map();
+  // A client that sends back what it read (a PUT of a fetched object) keeps the stored, already decoded sets.
+  if (live && Array.isArray(entries) && jsonEqual(entries, metaOf(live)?.managedFields)) return liveManaged();
   try {
     const m = decodeManagedFields(Array.isArray(entries) ? entries : []);
     if (m.size > 0) return m;
@@ -514,6 +523,15 @@ function decodeLiveOrNew(live: KubeObject | undefined, next: KubeObject, isSubre
  * Returns a new object; `next` is not modified.
  */
 export function updateManagedFields(live: KubeObject | undefined, next: KubeObject, options: UpdateOptions, schema: TypeSchema): KubeObject {
+  return trackUpdate(live, next, options, schema, true);
+}
+
+/** updateManagedFields without the create shortcut (exported for the tests that prove the shortcut changes nothing). */
+export function updateManagedFieldsGeneral(live: KubeObject | undefined, next: KubeObject, options: UpdateOptions, schema: TypeSchema): KubeObject {
+  return trackUpdate(live, next, options, schema, false);
+}
+
+function trackUpdate(live: KubeObject | undefined, next: KubeObject, options: UpdateOptions, schema: TypeSchema, createShortcut: boolean): KubeObject {
   const isSubresource = !!options.subresource;
   const managed = decodeLiveOrNew(live, next, isSubresource);
   const newObj = stripManagedFields(next) as Obj;
@@ -521,6 +539,11 @@ export function updateManagedFields(live: KubeObject | undefined, next: KubeObje
   if (managed.size === 0 && live && live.metadata?.uid) return withManagedFields(newObj, undefined);
   const ctx: Ctx = { schema, apiVersion: options.apiVersion, subresource: options.subresource || undefined, ignored: options.resetFields, now: formatTime(options.time) };
   try {
+    if (createShortcut && !live && managed.size === 0) {
+      // A create with nothing to merge: the manager owns what the new object sets.
+      const created = createdFieldsV1(schema.zeroView(), newObj, schema.root, ctx.ignored, STRIP_SET);
+      if (created) return withManagedFields(newObj, created.fields ? encodeManagedFields(createdManaged(created.fields, options.manager, ctx)) : undefined);
+    }
     const liveObj = live ? (stripManagedFields(live) as Obj) : (schema.zeroView() as Obj);
     const result = updateCore(liveObj, newObj, managed, options.manager, ctx);
     return withManagedFields(newObj, encodeManagedFields(result));
@@ -529,6 +552,12 @@ export function updateManagedFields(live: KubeObject | undefined, next: KubeObje
     const entries = metaOf(live)?.managedFields;
     return withManagedFields(newObj, Array.isArray(entries) ? (entries as ManagedFieldsEntry[]) : undefined);
   }
+}
+
+/** The managers after a create whose fields createdFieldsV1 computed: the creating manager's Update entry. */
+function createdManaged(fields: FieldsV1, managerName: string, ctx: Ctx): Managed {
+  const id = managerIdentifier({ manager: managerName || 'unknown', operation: 'Update', apiVersion: ctx.apiVersion, subresource: ctx.subresource });
+  return new Map([[id, { set: FieldSet.fromStoredFieldsV1(fields), apiVersion: ctx.apiVersion, applied: false, time: ctx.now }]]);
 }
 
 /**

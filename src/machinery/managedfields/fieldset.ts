@@ -3,6 +3,12 @@
 // members, or both. Set algebra with upstream's exact semantics (Difference
 // does not remove children of a removed parent; RecursiveDifference does) and
 // the FieldsV1 encoding managedFields carry. Pure.
+//
+// Cheap on the write path: a set read from a stored object's FieldsV1 decodes
+// one level at a time as it is used, each set remembers the FieldsV1 it encodes
+// to, and set operations whose result equals an operand return that operand's
+// nodes (with its remembered encoding), so an unchanged manager's fields are
+// never decoded or encoded again.
 
 import {
   comparePE,
@@ -26,24 +32,45 @@ interface Node {
 /** The FieldsV1 JSON form: nested objects keyed by serialized path elements ("." marks membership). */
 export type FieldsV1 = { [key: string]: FieldsV1 };
 
+/** One level of a set being built: a path element, its membership and the set below it. */
+export interface SetNode {
+  readonly pe: PathElement;
+  readonly member: boolean;
+  readonly child?: FieldSet | undefined;
+  /** serializePE(pe), when the builder already has it. */
+  readonly key?: string | undefined;
+}
+
 export class FieldSet {
-  private readonly nodes = new Map<string, Node>();
+  /** Nodes by serialized path element; undefined until a lazily decoded level is first used. */
+  private map: Map<string, Node> | undefined;
+  /** Stored FieldsV1 of this level not decoded yet (see fromStoredFieldsV1). */
+  private source: FieldsV1 | undefined;
+  /** The FieldsV1 this set encodes to, without and with its own "." marker (read-only, shared). */
+  private encoded: FieldsV1 | undefined;
+  private encodedSelf: FieldsV1 | undefined;
+
+  private get nodes(): Map<string, Node> {
+    return (this.map ??= this.decodeLevel());
+  }
 
   static empty(): FieldSet {
     return new FieldSet();
   }
 
   /** A set from one level of nodes (for walkers building sets bottom-up). Empty subsets are dropped. */
-  static fromNodes(nodes: Iterable<{ readonly pe: PathElement; readonly member: boolean; readonly child?: FieldSet | undefined }>): FieldSet {
+  static fromNodes(nodes: Iterable<SetNode>): FieldSet {
     const s = new FieldSet();
+    const map = s.nodes;
     for (const n of nodes) {
-      const key = serializePE(n.pe);
-      const prev = s.nodes.get(key);
+      const key = n.key ?? serializePE(n.pe);
+      const child = n.child && n.child.isEmpty() ? undefined : n.child;
+      const prev = map.get(key);
       if (prev) {
-        const child = prev.child && n.child ? prev.child.union(n.child) : (prev.child ?? n.child);
-        s.put(n.pe, prev.member || n.member, child);
-      } else {
-        s.put(n.pe, n.member, n.child);
+        const merged = prev.child && child ? prev.child.union(child) : (prev.child ?? child);
+        map.set(key, { pe: n.pe, member: prev.member || n.member, child: merged, ownChild: false });
+      } else if (n.member || child) {
+        map.set(key, { pe: n.pe, member: n.member, child, ownChild: false });
       }
     }
     return s;
@@ -61,7 +88,15 @@ export class FieldSet {
   }
 
   private insertFrom(path: Path, i: number): void {
-    const node = this.node(path[i]!, true);
+    this.encoded = undefined;
+    this.encodedSelf = undefined;
+    const pe = path[i]!;
+    const key = serializePE(pe);
+    let node = this.nodes.get(key);
+    if (!node) {
+      node = { pe, member: false, child: undefined, ownChild: true };
+      this.nodes.set(key, node);
+    }
     if (i === path.length - 1) {
       node.member = true;
       return;
@@ -72,28 +107,27 @@ export class FieldSet {
     node.child.insertFrom(path, i + 1);
   }
 
-  private node(pe: PathElement, create: true): Node;
-  private node(pe: PathElement, create: false): Node | undefined;
-  private node(pe: PathElement, create: boolean): Node | undefined {
-    const key = serializePE(pe);
-    let n = this.nodes.get(key);
-    if (!n && create) {
-      n = { pe, member: false, child: undefined, ownChild: true };
-      this.nodes.set(key, n);
-    }
-    return n;
+  private node(pe: PathElement): Node | undefined {
+    return this.nodes.get(serializePE(pe));
   }
 
-  private put(pe: PathElement, member: boolean, child: FieldSet | undefined): void {
-    if (child && child.isEmpty()) child = undefined;
-    if (!member && !child) return;
-    this.nodes.set(serializePE(pe), { pe, member, child, ownChild: false });
-  }
-
+  /** A set sharing this one's nodes (and encoding) that inserts do not write through to. */
   private shallowClone(): FieldSet {
     const out = new FieldSet();
-    for (const [key, n] of this.nodes) out.nodes.set(key, { pe: n.pe, member: n.member, child: n.child, ownChild: false });
+    if (this.map) {
+      const map = out.nodes;
+      for (const [key, n] of this.map) map.set(key, { pe: n.pe, member: n.member, child: n.child, ownChild: false });
+    } else {
+      out.source = this.source;
+    }
+    out.encoded = this.encoded;
+    out.encodedSelf = this.encodedSelf;
     return out;
+  }
+
+  /** The result of a public operation: an operand itself is handed out as a copy, so inserting into it cannot change the operand. */
+  private static result(result: FieldSet, ...operands: FieldSet[]): FieldSet {
+    return operands.includes(result) ? result.shallowClone() : result;
   }
 
   has(path: Path): boolean {
@@ -101,17 +135,15 @@ export class FieldSet {
   }
 
   private hasFrom(path: Path, i: number): boolean {
-    const n = this.node(path[i]!, false);
+    const n = this.node(path[i]!);
     if (!n) return false;
     if (i === path.length - 1) return n.member;
     return n.child ? n.child.hasFrom(path, i + 1) : false;
   }
 
   isEmpty(): boolean {
-    for (const n of this.nodes.values()) {
-      if (n.member || (n.child && !n.child.isEmpty())) return false;
-    }
-    return true;
+    // Every node is a member or has a non-empty child.
+    return this.nodes.size === 0;
   }
 
   /** The number of member paths. */
@@ -123,69 +155,123 @@ export class FieldSet {
 
   /** The subset under `pe`, without the prefix (empty when none). */
   withPrefix(pe: PathElement): FieldSet {
-    return this.node(pe, false)?.child ?? new FieldSet();
+    return this.node(pe)?.child ?? new FieldSet();
   }
 
   /** Whether `pe` is a member at this level. */
   hasMember(pe: PathElement): boolean {
-    return this.node(pe, false)?.member ?? false;
+    return this.node(pe)?.member ?? false;
   }
 
   union(other: FieldSet): FieldSet {
+    return FieldSet.result(this.unionShared(other), this, other);
+  }
+
+  /** The union; `this` or `other` itself when it already holds the other. */
+  private unionShared(other: FieldSet): FieldSet {
+    if (other === this) return this;
+    const a = this.nodes;
+    const b = other.nodes;
+    if (b.size === 0) return this;
+    if (a.size === 0) return other;
     const out = new FieldSet();
-    for (const [key, n] of this.nodes) {
-      const o = other.nodes.get(key);
-      if (!o) out.put(n.pe, n.member, n.child);
-      else out.put(n.pe, n.member || o.member, n.child && o.child ? n.child.union(o.child) : (n.child ?? o.child));
+    const map = out.nodes;
+    let sameAsThis = true;
+    let sameAsOther = true;
+    for (const [key, n] of a) {
+      const o = b.get(key);
+      if (!o) {
+        sameAsOther = false;
+        map.set(key, { pe: n.pe, member: n.member, child: n.child, ownChild: false });
+        continue;
+      }
+      const member = n.member || o.member;
+      const child = n.child && o.child ? n.child.unionShared(o.child) : (n.child ?? o.child);
+      if (member !== n.member || child !== n.child) sameAsThis = false;
+      if (member !== o.member || child !== o.child) sameAsOther = false;
+      map.set(key, { pe: n.pe, member, child, ownChild: false });
     }
-    for (const [key, o] of other.nodes) if (!this.nodes.has(key)) out.put(o.pe, o.member, o.child);
+    for (const [key, o] of b) {
+      if (a.has(key)) continue;
+      sameAsThis = false;
+      map.set(key, { pe: o.pe, member: o.member, child: o.child, ownChild: false });
+    }
+    if (sameAsThis) return this;
+    if (sameAsOther) return other;
     return out;
   }
 
   intersection(other: FieldSet): FieldSet {
     const out = new FieldSet();
+    const map = out.nodes;
+    const b = other.nodes;
     for (const [key, n] of this.nodes) {
-      const o = other.nodes.get(key);
+      const o = b.get(key);
       if (!o) continue;
-      out.put(n.pe, n.member && o.member, n.child && o.child ? n.child.intersection(o.child) : undefined);
+      const member = n.member && o.member;
+      let child = n.child && o.child ? n.child.intersection(o.child) : undefined;
+      if (child && child.isEmpty()) child = undefined;
+      if (member || child) map.set(key, { pe: n.pe, member, child, ownChild: false });
     }
     return out;
   }
 
   /** Members of this set not in `other`; a member of `other` does not remove this set's children below it. */
   difference(other: FieldSet): FieldSet {
-    const out = new FieldSet();
-    for (const [key, n] of this.nodes) {
-      const o = other.nodes.get(key);
-      if (!o) out.put(n.pe, n.member, n.child);
-      else out.put(n.pe, n.member && !o.member, n.child && o.child ? n.child.difference(o.child) : n.child);
-    }
-    return out;
+    return FieldSet.result(this.subtract(other, false), this);
   }
 
   /** Like difference, but a member of `other` also removes everything below it. */
   recursiveDifference(other: FieldSet): FieldSet {
+    return FieldSet.result(this.subtract(other, true), this);
+  }
+
+  /** difference or recursiveDifference; `this` itself when nothing is taken away. */
+  private subtract(other: FieldSet, recursive: boolean): FieldSet {
+    const b = other.nodes;
+    if (b.size === 0) return this;
     const out = new FieldSet();
+    const map = out.nodes;
+    let same = true;
     for (const [key, n] of this.nodes) {
-      const o = other.nodes.get(key);
-      if (!o) out.put(n.pe, n.member, n.child);
-      else if (o.member) continue;
-      else out.put(n.pe, n.member, n.child && o.child ? n.child.recursiveDifference(o.child) : n.child);
+      const o = b.get(key);
+      if (!o) {
+        map.set(key, { pe: n.pe, member: n.member, child: n.child, ownChild: false });
+        continue;
+      }
+      if (recursive && o.member) {
+        same = false;
+        continue;
+      }
+      const member = n.member && !o.member;
+      let child = n.child && o.child ? n.child.subtract(o.child, recursive) : n.child;
+      if (child && child.isEmpty()) child = undefined;
+      if (member !== n.member || child !== n.child) same = false;
+      if (member || child) map.set(key, { pe: n.pe, member, child, ownChild: false });
     }
-    return out;
+    return same ? this : out;
   }
 
   /** Only the leaf members: members that are not also parents of members. */
   leaves(): FieldSet {
     const out = new FieldSet();
-    for (const n of this.nodes.values()) out.put(n.pe, n.member && !n.child, n.child?.leaves());
+    const map = out.nodes;
+    for (const [key, n] of this.nodes) {
+      const member = n.member && !n.child;
+      const child = n.child?.leaves();
+      const kept = child && !child.isEmpty() ? child : undefined;
+      if (member || kept) map.set(key, { pe: n.pe, member, child: kept, ownChild: false });
+    }
     return out;
   }
 
   equals(other: FieldSet): boolean {
-    if (this.nodes.size !== other.nodes.size) return false;
-    for (const [key, n] of this.nodes) {
-      const o = other.nodes.get(key);
+    if (other === this) return true;
+    const a = this.nodes;
+    const b = other.nodes;
+    if (a.size !== b.size) return false;
+    for (const [key, n] of a) {
+      const o = b.get(key);
       if (!o || o.member !== n.member) return false;
       if (!n.child !== !o.child) return false;
       if (n.child && o.child && !n.child.equals(o.child)) return false;
@@ -193,9 +279,19 @@ export class FieldSet {
     return true;
   }
 
-  /** The nodes at this level in upstream's order. */
-  private sortedNodes(): Node[] {
-    return [...this.nodes.values()].sort((a, b) => comparePE(a.pe, b.pe));
+  /**
+   * The nodes at this level in upstream's order, with their keys. The native
+   * order of the serialized keys is nearly always upstream's (field names sort
+   * alike); a pass over neighbours proves it, else the nodes are sorted properly.
+   */
+  private sortedNodes(): [string, Node][] {
+    const nodes = this.nodes;
+    const keys = [...nodes.keys()].sort();
+    const out = keys.map((key): [string, Node] => [key, nodes.get(key)!]);
+    for (let i = 1; i < out.length; i++) {
+      if (comparePE(out[i - 1]![1].pe, out[i]![1].pe) > 0) return out.sort((a, b) => comparePE(a[1].pe, b[1].pe));
+    }
+    return out;
   }
 
   /** Every member path in upstream's iteration order: this level's members, then each child's. */
@@ -207,8 +303,8 @@ export class FieldSet {
 
   private collect(prefix: PathElement[], out: PathElement[][]): void {
     const sorted = this.sortedNodes();
-    for (const n of sorted) if (n.member) out.push([...prefix, n.pe]);
-    for (const n of sorted) if (n.child) n.child.collect([...prefix, n.pe], out);
+    for (const [, n] of sorted) if (n.member) out.push([...prefix, n.pe]);
+    for (const [, n] of sorted) if (n.child) n.child.collect([...prefix, n.pe], out);
   }
 
   /** Set.String(): one path per line. */
@@ -221,16 +317,23 @@ export class FieldSet {
     for (const n of this.nodes.values()) yield { pe: n.pe, member: n.member, child: n.child };
   }
 
-  /** The FieldsV1 JSON object (keys in upstream's serialization order). */
+  /**
+   * The FieldsV1 JSON object (keys in upstream's serialization order). Memoized:
+   * the result is shared and must not be modified.
+   */
   toFieldsV1(): FieldsV1 {
     return this.emit(false);
   }
 
   private emit(includeSelf: boolean): FieldsV1 {
+    const memo = includeSelf ? this.encodedSelf : this.encoded;
+    if (memo) return memo;
     const out: FieldsV1 = {};
     const sorted = this.sortedNodes();
     if (includeSelf && sorted.length > 0) out['.'] = {};
-    for (const n of sorted) out[serializePE(n.pe)] = n.child ? n.child.emit(n.member) : {};
+    for (const [key, n] of sorted) out[key] = n.child ? n.child.emit(n.member) : {};
+    if (includeSelf) this.encodedSelf = out;
+    else this.encoded = out;
     return out;
   }
 
@@ -240,13 +343,60 @@ export class FieldSet {
     if (typeof fields !== 'object' || Array.isArray(fields)) throw new FieldsV1Error('FieldsV1 must be a JSON object');
     return readV1(fields as Record<string, unknown>).children ?? new FieldSet();
   }
+
+  /**
+   * The set of FieldsV1 this module wrote (a stored object's managedFields):
+   * well-formed and in canonical order, so it is decoded a level at a time as
+   * it is used and encodes back to the very same object.
+   */
+  static fromStoredFieldsV1(fields: FieldsV1): FieldSet {
+    const s = new FieldSet();
+    s.source = fields;
+    if ('.' in fields) s.encodedSelf = fields;
+    else s.encoded = fields;
+    return s;
+  }
+
+  /** readV1 of one level of trusted FieldsV1; the levels below stay encoded. */
+  private decodeLevel(): Map<string, Node> {
+    const map = new Map<string, Node>();
+    const source = this.source;
+    if (!source) return map;
+    this.source = undefined;
+    for (const key in source) {
+      if (key === '.') continue;
+      const pe = deserializePE(key);
+      if (pe === UNKNOWN_PATH_ELEMENT) continue;
+      const value = source[key]!;
+      if (hasKnownElement(value)) {
+        const child = new FieldSet();
+        child.source = value;
+        if ('.' in value) child.encodedSelf = value;
+        else child.encoded = value;
+        map.set(key, { pe, member: '.' in value, child, ownChild: false });
+      } else {
+        map.set(key, { pe, member: true, child: undefined, ownChild: false });
+      }
+    }
+    return map;
+  }
+}
+
+/** Whether a FieldsV1 level has a path element readV1 would keep (else it is a member leaf). */
+function hasKnownElement(fields: FieldsV1): boolean {
+  for (const key in fields) {
+    if (key === '.' || key.length < 2) continue;
+    const kind = key[0];
+    if (kind === 'f' || kind === 'k' || kind === 'v' || kind === 'i') return true;
+  }
+  return false;
 }
 
 export class FieldsV1Error extends Error {}
 
 function readV1(obj: Record<string, unknown>): { children: FieldSet | undefined; isMember: boolean } {
   let isMember = false;
-  const nodes: { pe: PathElement; member: boolean; child: FieldSet | undefined }[] = [];
+  const nodes: SetNode[] = [];
   for (const [key, value] of Object.entries(obj)) {
     if (key === '.') {
       isMember = true;

@@ -40,16 +40,26 @@ export function managerIdentifier(info: ManagerInfo): string {
   return `{${parts.join(',')}}`;
 }
 
+/** Parsed identifiers: a server sees few distinct managers, and every write encodes them. */
+const parsedIdentifiers = new Map<string, ManagerInfo | undefined>();
+const PARSED_IDENTIFIERS_MAX = 4096;
+
 /** The identity fields of an identifier (undefined when it is not one, like "current-operation"). */
 export function parseIdentifier(id: string): ManagerInfo | undefined {
-  if (!id.startsWith('{')) return undefined;
-  try {
-    const v = JSON.parse(id) as Record<string, unknown>;
-    const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
-    return { manager: str(v.manager), operation: str(v.operation), apiVersion: str(v.apiVersion), subresource: str(v.subresource) };
-  } catch {
-    return undefined;
+  if (parsedIdentifiers.has(id)) return parsedIdentifiers.get(id);
+  let info: ManagerInfo | undefined;
+  if (id.startsWith('{')) {
+    try {
+      const v = JSON.parse(id) as Record<string, unknown>;
+      const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+      info = Object.freeze({ manager: str(v.manager), operation: str(v.operation), apiVersion: str(v.apiVersion), subresource: str(v.subresource) });
+    } catch {
+      info = undefined;
+    }
   }
+  if (parsedIdentifiers.size >= PARSED_IDENTIFIERS_MAX) parsedIdentifiers.clear();
+  parsedIdentifiers.set(id, info);
+  return info;
 }
 
 /** printManager: how conflict messages name a manager, e.g. `"kubectl-edit" using apps/v1`. */
@@ -78,9 +88,8 @@ function unixSeconds(t: string | undefined): number {
 
 export class ManagedFieldsError extends Error {}
 
-/** Sets decoded from FieldsV1 this module wrote (stored objects), and that FieldsV1, to skip re-encoding unchanged entries. */
+/** Sets of FieldsV1 this module wrote (stored objects' managedFields), by that FieldsV1 object. */
 const decodedFrom = new WeakMap<object, FieldSet>();
-const encodedAs = new WeakMap<FieldSet, FieldsV1>();
 
 /**
  * DecodeManagedFields: the wire entries as a Managed map. Throws
@@ -102,18 +111,20 @@ export function decodeManagedFields(entries: readonly unknown[] | null | undefin
     const subresource = typeof e.subresource === 'string' ? e.subresource : '';
     const id = managerIdentifier({ manager, operation, apiVersion, subresource });
     const fieldsV1 = e.fieldsV1;
-    let set = options.stored && typeof fieldsV1 === 'object' && fieldsV1 !== null ? decodedFrom.get(fieldsV1) : undefined;
-    if (!set) {
+    let set: FieldSet | undefined;
+    if (options.stored && typeof fieldsV1 === 'object' && fieldsV1 !== null && !Array.isArray(fieldsV1)) {
+      // What this module wrote is well-formed and canonical: decoded lazily, encoded back as is.
+      set = decodedFrom.get(fieldsV1);
+      if (!set) {
+        set = FieldSet.fromStoredFieldsV1(fieldsV1 as FieldsV1);
+        decodedFrom.set(fieldsV1, set);
+      }
+    } else {
       try {
         set = FieldSet.fromFieldsV1(fieldsV1);
       } catch (err) {
         if (err instanceof FieldsV1Error) throw new ManagedFieldsError(`error decoding versioned set: error decoding set: ${err.message}`);
         throw err;
-      }
-      // Only what this module wrote is known to be in canonical order and can be reused as is.
-      if (options.stored && typeof fieldsV1 === 'object' && fieldsV1 !== null) {
-        decodedFrom.set(fieldsV1, set);
-        encodedAs.set(set, fieldsV1 as FieldsV1);
       }
     }
     const time = typeof e.time === 'string' && e.time !== '' ? formatTime(e.time) : undefined;
@@ -135,12 +146,8 @@ export function encodeManagedFields(managed: Managed): ManagedFieldsEntry[] | un
     if (vs.apiVersion) entry.apiVersion = vs.apiVersion;
     if (vs.time) entry.time = vs.time;
     entry.fieldsType = 'FieldsV1';
-    let fields = encodedAs.get(vs.set);
-    if (!fields) {
-      fields = vs.set.toFieldsV1();
-      encodedAs.set(vs.set, fields);
-      decodedFrom.set(fields, vs.set);
-    }
+    const fields = vs.set.toFieldsV1();
+    if (!decodedFrom.has(fields)) decodedFrom.set(fields, vs.set);
     entry.fieldsV1 = fields as ManagedFieldsEntry['fieldsV1'];
     if (info.subresource) entry.subresource = info.subresource;
     entries.push(entry);

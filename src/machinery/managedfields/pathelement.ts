@@ -217,21 +217,71 @@ export function valueJSON(v: Json): string {
 
 const serialized = new WeakMap<object, string>();
 
+/** Serialized field elements by name: FieldsV1 keys made fresh cost a string-table lookup on every use. */
+const fieldKeys = new Map<string, string>();
+const FIELD_KEYS_MAX = 16384;
+
+/** serializePE(fieldPE(name)), memoized: "f:name". */
+export function fieldKey(name: string): string {
+  let key = fieldKeys.get(name);
+  if (key === undefined) {
+    if (fieldKeys.size >= FIELD_KEYS_MAX) fieldKeys.clear();
+    key = `f:${name}`;
+    fieldKeys.set(name, key);
+  }
+  return key;
+}
+
+/** Serialized one-field keys (a container's name, a condition's type) by field name and value. */
+const singleKeys = new Map<string, Map<string | number, string>>();
+let singleKeysCount = 0;
+
+function singleKey(name: string, value: string | number): string {
+  let byValue = singleKeys.get(name);
+  if (!byValue) {
+    byValue = new Map();
+    singleKeys.set(name, byValue);
+  }
+  let key = byValue.get(value);
+  if (key === undefined) {
+    if (++singleKeysCount > FIELD_KEYS_MAX) {
+      singleKeys.clear();
+      singleKeysCount = 0;
+    }
+    key = `k:{${valueJSON(name)}:${valueJSON(value)}}`;
+    byValue.set(value, key);
+  }
+  return key;
+}
+
+/** SerializePathElement without the memo, for walkers that serialize each element they make once. */
+export function serializePEOnce(pe: PathElement): string {
+  switch (pe.kind) {
+    case 'field':
+      return fieldKey(pe.name);
+    case 'key': {
+      const only = pe.fields.length === 1 ? pe.fields[0]! : undefined;
+      if (only && (typeof only.value === 'string' || typeof only.value === 'number')) return singleKey(only.name, only.value);
+      let s = 'k:{';
+      for (let i = 0; i < pe.fields.length; i++) {
+        const f = pe.fields[i]!;
+        s += `${i > 0 ? ',' : ''}${valueJSON(f.name)}:${valueJSON(f.value)}`;
+      }
+      return `${s}}`;
+    }
+    case 'value':
+      return `v:${valueJSON(pe.value)}`;
+    default:
+      return `i:${pe.index}`;
+  }
+}
+
 /** SerializePathElement: the FieldsV1 object key of a path element. */
 export function serializePE(pe: PathElement): string {
-  if (pe.kind === 'field') return `f:${pe.name}`;
+  if (pe.kind === 'field') return fieldKey(pe.name);
   let s = serialized.get(pe);
   if (s === undefined) {
-    switch (pe.kind) {
-      case 'key':
-        s = `k:{${pe.fields.map((f) => `${valueJSON(f.name)}:${valueJSON(f.value)}`).join(',')}}`;
-        break;
-      case 'value':
-        s = `v:${valueJSON(pe.value)}`;
-        break;
-      default:
-        s = `i:${pe.index}`;
-    }
+    s = serializePEOnce(pe);
     serialized.set(pe, s);
   }
   return s;

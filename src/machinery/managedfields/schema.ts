@@ -89,9 +89,9 @@ class SchemaMap implements MapAtom {
   ) {}
 
   field(name: string): Atom | undefined {
-    if (!Object.prototype.hasOwnProperty.call(this.props, name)) return undefined;
     let a = this.fieldCache.get(name);
     if (!a) {
+      if (!Object.prototype.hasOwnProperty.call(this.props, name)) return undefined;
       a = this.conv.atom(this.props[name]);
       this.fieldCache.set(name, a);
     }

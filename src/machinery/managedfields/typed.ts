@@ -6,13 +6,15 @@
 // stable order, sets union, atomic values replaced) and the removal of a set
 // of fields. Pure.
 
-import { FieldSet } from './fieldset.js';
+import { FieldSet, type SetNode } from './fieldset.js';
 import {
+  fieldKey,
   fieldPE,
   indexPE,
   keyPE,
   pathToString,
   serializePE,
+  serializePEOnce,
   valuePE,
   jsonEqual,
   type Json,
@@ -234,18 +236,16 @@ interface NodeDiff {
   removed: FieldSet | undefined;
 }
 
-type ChildNode = { pe: PathElement; member: boolean; child: FieldSet | undefined };
-
 /** Collects children's outcomes into the three sets of their parent. */
 class DiffBuilder {
-  private readonly added: ChildNode[] = [];
-  private readonly modified: ChildNode[] = [];
-  private readonly removed: ChildNode[] = [];
+  private readonly added: SetNode[] = [];
+  private readonly modified: SetNode[] = [];
+  private readonly removed: SetNode[] = [];
 
-  add(pe: PathElement, d: NodeDiff): void {
-    if (d.self === 'added' || d.added) this.added.push({ pe, member: d.self === 'added', child: d.added });
-    if (d.self === 'modified' || d.modified) this.modified.push({ pe, member: d.self === 'modified', child: d.modified });
-    if (d.self === 'removed' || d.removed) this.removed.push({ pe, member: d.self === 'removed', child: d.removed });
+  add(pe: PathElement, key: string, d: NodeDiff): void {
+    if (d.self === 'added' || d.added) this.added.push({ pe, key, member: d.self === 'added', child: d.added });
+    if (d.self === 'modified' || d.modified) this.modified.push({ pe, key, member: d.self === 'modified', child: d.modified });
+    if (d.self === 'removed' || d.removed) this.removed.push({ pe, key, member: d.self === 'removed', child: d.removed });
   }
 
   finish(self: NodeDiff['self']): NodeDiff {
@@ -260,7 +260,17 @@ class DiffBuilder {
 
 const NO_DIFF: NodeDiff = { self: undefined, added: undefined, modified: undefined, removed: undefined };
 
+function hasDiff(d: NodeDiff): boolean {
+  return d !== NO_DIFF && (d.self !== undefined || d.added !== undefined || d.modified !== undefined || d.removed !== undefined);
+}
+
 function compareNode(l: unknown, r: unknown, atom: Atom): NodeDiff {
+  // A value compared with itself has no differences (stored objects share unchanged subtrees).
+  if (l === r) return NO_DIFF;
+  if (l === undefined) {
+    const below = addedBelow(r, atom);
+    return below ? { self: 'added', added: below, modified: undefined, removed: undefined } : ADDED;
+  }
   const al = l === undefined ? undefined : resolveAtom(atom, l);
   const ar = r === undefined ? undefined : resolveAtom(atom, r);
   let d: NodeDiff;
@@ -285,10 +295,37 @@ function compareNode(l: unknown, r: unknown, atom: Atom): NodeDiff {
   return d;
 }
 
+const ADDED: NodeDiff = { ...NO_DIFF, self: 'added' };
+
+/** What compareNode(undefined, value) reports below an added value: every field and item in it, as members. */
+function addedBelow(value: unknown, atom: Atom): FieldSet | undefined {
+  const a = resolveAtom(atom, value);
+  if (a.kind === 'scalar' || a.atomic) return undefined;
+  const nodes: SetNode[] = [];
+  if (a.kind === 'list') {
+    if (!Array.isArray(value) || value.length === 0) return undefined;
+    for (const item of firstItems(a, value).values()) nodes.push({ pe: item.pe, key: item.key, member: true, child: addedBelow(item.value, a.elem) });
+  } else {
+    if (!isObject(value)) return undefined;
+    for (const key in value) {
+      const v = value[key];
+      if (v !== undefined) nodes.push({ pe: fieldPE(key), key: fieldKey(key), member: true, child: addedBelow(v, fieldAtom(a, key) ?? DEDUCED) });
+    }
+  }
+  return nodes.length > 0 ? FieldSet.fromNodes(nodes) : undefined;
+}
+const REMOVED: NodeDiff = { ...NO_DIFF, self: 'removed' };
+const MODIFIED: NodeDiff = { ...NO_DIFF, self: 'modified' };
+
 function leafRule(l: unknown, r: unknown): NodeDiff {
-  if (l === undefined) return { ...NO_DIFF, self: 'added' };
-  if (r === undefined) return { ...NO_DIFF, self: 'removed' };
-  return jsonEqual(l, r) ? NO_DIFF : { ...NO_DIFF, self: 'modified' };
+  if (l === undefined) return ADDED;
+  if (r === undefined) return REMOVED;
+  return jsonEqual(l, r) ? NO_DIFF : MODIFIED;
+}
+
+function isEmptyObject(obj: JsonObject): boolean {
+  for (const _ in obj) return false;
+  return true;
 }
 
 /** Returns the node's outcome and whether it was treated as a leaf. */
@@ -298,40 +335,67 @@ function compareAtom(a: Exclude<Atom, { kind: 'deduced' }>, l: unknown, r: unkno
     const ll = Array.isArray(l) ? l : undefined;
     const rl = Array.isArray(r) ? r : undefined;
     if (a.atomic || ((!ll || ll.length === 0) && (!rl || rl.length === 0))) return [leafRule(l, r), true];
-    const left = indexItems(a, ll);
-    const right = indexItems(a, rl);
-    const b = new DiffBuilder();
-    for (const [key, item] of left.first) b.add(item.pe, compareNode(item.value, right.first.get(key)?.value, a.elem));
-    for (const [key, item] of right.first) if (!left.first.has(key)) b.add(item.pe, compareNode(undefined, item.value, a.elem));
-    return [b.finish(undefined), false];
+    const left = firstItems(a, ll);
+    const right = firstItems(a, rl);
+    let b: DiffBuilder | undefined;
+    for (const [key, item] of left) {
+      const d = compareNode(item.value, right.get(key)?.value, a.elem);
+      if (hasDiff(d)) (b ??= new DiffBuilder()).add(item.pe, key, d);
+    }
+    for (const [key, item] of right) {
+      if (left.has(key)) continue;
+      const d = compareNode(undefined, item.value, a.elem);
+      if (hasDiff(d)) (b ??= new DiffBuilder()).add(item.pe, key, d);
+    }
+    return [b ? b.finish(undefined) : NO_DIFF, false];
   }
   const lm = isObject(l) ? l : undefined;
   const rm = isObject(r) ? r : undefined;
-  const lEmpty = !lm || Object.keys(lm).length === 0;
-  const rEmpty = !rm || Object.keys(rm).length === 0;
+  const lEmpty = !lm || isEmptyObject(lm);
+  const rEmpty = !rm || isEmptyObject(rm);
   if (a.atomic || (lEmpty && rEmpty)) return [leafRule(l, r), true];
-  const b = new DiffBuilder();
+  let b: DiffBuilder | undefined;
   if (lm) {
     for (const key in lm) {
       const v = lm[key];
       if (v === undefined) continue;
-      b.add(fieldPE(key), compareNode(v, rm?.[key], fieldAtom(a, key) ?? DEDUCED));
+      const d = compareNode(v, rm?.[key], fieldAtom(a, key) ?? DEDUCED);
+      if (hasDiff(d)) (b ??= new DiffBuilder()).add(fieldPE(key), fieldKey(key), d);
     }
   }
   if (rm) {
     for (const key in rm) {
       const v = rm[key];
       if (v === undefined || (lm && lm[key] !== undefined)) continue;
-      b.add(fieldPE(key), compareNode(undefined, v, fieldAtom(a, key) ?? DEDUCED));
+      const d = compareNode(undefined, v, fieldAtom(a, key) ?? DEDUCED);
+      if (hasDiff(d)) (b ??= new DiffBuilder()).add(fieldPE(key), fieldKey(key), d);
     }
   }
-  return [b.finish(undefined), false];
+  return [b ? b.finish(undefined) : NO_DIFF, false];
 }
 
 interface IndexedItem {
   readonly pe: PathElement;
   readonly key: string;
   readonly value: unknown;
+}
+
+/** The first item of each key of an associative list (items without a key are skipped). */
+function firstItems(a: ListAtom, list: readonly unknown[] | undefined): Map<string, IndexedItem> {
+  const first = new Map<string, IndexedItem>();
+  if (!list) return first;
+  for (let i = 0; i < list.length; i++) {
+    const value = list[i];
+    let pe: PathElement;
+    try {
+      pe = listItemPE(a, i, value);
+    } catch {
+      continue;
+    }
+    const key = serializePEOnce(pe);
+    if (!first.has(key)) first.set(key, { pe, key, value });
+  }
+  return first;
 }
 
 /** The items of an associative list by key: first occurrences, and every keyed item in order. */

@@ -6,6 +6,7 @@ import {
   DEFAULT_MEMORY_REQUEST,
   DEFAULT_MILLI_CPU_REQUEST,
   MutableNodeInfo,
+  NodeNumber,
   hostPortsOf,
   isScalarResourceName,
   newPodInfo,
@@ -207,6 +208,44 @@ describe('MutableNodeInfo', () => {
     assert.equal(info.node, undefined);
     assert.equal(info.pods.length, 1);
     assert.ok(info.generation > g);
+  });
+
+  it('keeps its flat numbers in step with its pods and node, wherever they are bound', () => {
+    const numbers = (info: MutableNodeInfo) => {
+      const n = info.numbers;
+      const b = info.base;
+      return [n[b + NodeNumber.PodCount], n[b + NodeNumber.AllocatableMilliCPU], n[b + NodeNumber.RequestedMilliCPU], n[b + NodeNumber.RequestedMemory], n[b + NodeNumber.NonZeroRequestedMilliCPU]];
+    };
+    const info = new MutableNodeInfo(node('n1', { cpu: '4', memory: '8Gi', pods: '110' }));
+    assert.deepEqual(numbers(info), [0, 4000, 0, 0, 0]);
+    const a = newPodInfo(pod('a', { containers: [container('c', { cpu: '1', memory: '1Gi' })] }));
+    const b = newPodInfo(pod('b', { containers: [container('c')] }));
+    info.addPod(a);
+    info.addPod(b);
+    assert.deepEqual(numbers(info), [2, 4000, 1000, Gi, 1000 + DEFAULT_MILLI_CPU_REQUEST]);
+    // A snapshot gathers its nodes' numbers in one buffer: the values move along.
+    const buffer = new Float64Array(3 * NodeNumber.Stride);
+    info.bindNumbers(buffer, 2);
+    assert.equal(info.slot, 2);
+    assert.equal(info.base, 2 * NodeNumber.Stride);
+    assert.deepEqual(numbers(info), [2, 4000, 1000, Gi, 1000 + DEFAULT_MILLI_CPU_REQUEST]);
+    assert.equal(buffer[2 * NodeNumber.Stride + NodeNumber.PodCount], 2);
+    assert.equal(info.removePodInfo(a), true);
+    assert.equal(info.removePodInfo(a), false);
+    assert.deepEqual(numbers(info), [1, 4000, 0, 0, DEFAULT_MILLI_CPU_REQUEST]);
+    // Clones and copies have numbers of their own.
+    const copy = info.clone();
+    assert.equal(copy.slot, -1);
+    assert.notEqual(copy.numbers, buffer);
+    assert.deepEqual(numbers(copy), numbers(info));
+    const other = new MutableNodeInfo(node('n2', { cpu: '1' }));
+    other.bindNumbers(buffer, 0);
+    other.copyFrom(info);
+    assert.deepEqual(numbers(other), numbers(info));
+    assert.equal(other.slot, 0);
+    info.setNode(node('n1', { cpu: '8' }));
+    assert.equal(numbers(info)[1], 8000);
+    assert.equal(numbers(other)[1], 4000);
   });
 
   it('handles thousands of pods quickly', () => {

@@ -4,7 +4,7 @@
 // cache mutates and snapshots. Pure and allocation-conscious: a cluster has 5000
 // nodes and 10000+ pods, and quantity strings repeat, so parsed values are memoized.
 
-import type { Container, Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Container, Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { quantity } from '../../machinery/index.js';
 import type { HostPortInfo, NodeInfo, PodInfo, Resource } from './types.js';
 
@@ -125,6 +125,7 @@ function addInto(target: Resource, other: Resource, sign = 1): void {
   target.memory += sign * other.memory;
   target.ephemeralStorage += sign * other.ephemeralStorage;
   target.allowedPodNumber += sign * other.allowedPodNumber;
+  if (other.scalar.size === 0) return;
   for (const [name, value] of other.scalar) target.scalar.set(name, (target.scalar.get(name) ?? 0) + sign * value);
 }
 
@@ -140,13 +141,19 @@ function maxInto(target: Resource, other: Resource): void {
 
 /** A container's requests; with defaults, cpu/memory missing from the list get the scoring defaults. */
 function containerRequests(container: Container, withDefaults: boolean): Resource {
+  const r = emptyResource();
+  addContainerRequests(r, container, withDefaults);
+  return r;
+}
+
+/** Adds a container's requests (as containerRequests computes them) into r. */
+function addContainerRequests(r: Resource, container: Container, withDefaults: boolean): void {
   const requests = container.resources?.requests;
-  const r = resourceFromList(requests);
+  if (requests) for (const name in requests) addNamed(r, name, requests[name] as string);
   if (withDefaults) {
     if (requests?.[RESOURCE_CPU] === undefined) r.milliCPU += DEFAULT_MILLI_CPU_REQUEST;
     if (requests?.[RESOURCE_MEMORY] === undefined) r.memory += DEFAULT_MEMORY_REQUEST;
   }
-  return r;
 }
 
 function isRestartableInitContainer(container: Container): boolean {
@@ -163,7 +170,8 @@ function podRequests(pod: Pod, withDefaults: boolean): Resource {
   const spec = pod.spec;
   const total = emptyResource();
   if (!spec) return total;
-  for (const container of spec.containers ?? []) addInto(total, containerRequests(container, withDefaults));
+  // Straight into the total: one Resource per pod, not one per container.
+  for (const container of spec.containers ?? []) addContainerRequests(total, container, withDefaults);
   const initContainers = spec.initContainers;
   if (initContainers && initContainers.length > 0) {
     const sidecars = emptyResource();
@@ -306,10 +314,60 @@ function removeByKey(list: PodInfo[], key: string): PodInfo | undefined {
   return undefined;
 }
 
-/** The scheduler cache's per-node aggregate; snapshots clone it when its generation changed. */
+/**
+ * Where each of a node's hot numbers sits in NodeInfo.numbers, counted from
+ * NodeInfo.base. Filter and Score read these for hundreds of nodes per cycle; a
+ * snapshot keeps all its nodes' numbers in one buffer, in list order, so a cycle
+ * reads them sequentially instead of chasing Resource objects and boxed doubles.
+ */
+export const enum NodeNumber {
+  PodCount,
+  AllowedPodNumber,
+  AllocatableMilliCPU,
+  AllocatableMemory,
+  AllocatableEphemeralStorage,
+  RequestedMilliCPU,
+  RequestedMemory,
+  RequestedEphemeralStorage,
+  NonZeroRequestedMilliCPU,
+  NonZeroRequestedMemory,
+  /** Numbers per node. */
+  Stride,
+}
+
+const NO_TAINTS: readonly Taint[] = Object.freeze([]);
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Swap-removes item from list; false when it is not there. */
+function removeItem<T>(list: T[], item: T): boolean {
+  const i = list.indexOf(item);
+  if (i < 0) return false;
+  list[i] = list[list.length - 1] as T;
+  list.pop();
+  return true;
+}
+
+/**
+ * The scheduler cache's per-node aggregate; snapshots copy it when its generation
+ * changed. The fields filters and scores read for every node (labels, taints,
+ * unschedulable, the resource sums as flat numbers) are set from the Node and pods
+ * once, so the hot loops do not walk node.spec/status objects. Change it only through
+ * its methods: they keep the numbers in step with the pods and Resources.
+ */
 export class MutableNodeInfo implements NodeInfo {
-  private nodeObject: Node | undefined;
-  private nodeName: string;
+  // Declaration order is the objects' field order: what every filter reads comes first,
+  // within the object's first cache line.
+  /** The NodeNumber values, from base: a buffer of its own, or its snapshot's. */
+  numbers: Float64Array = new Float64Array(NodeNumber.Stride);
+  base = 0;
+  node: Node | undefined = undefined;
+  taints: readonly Taint[] = NO_TAINTS;
+  unschedulable = false;
+  name: string;
+  /** Its position in its snapshot's list, -1 outside a snapshot. */
+  slot = -1;
+  generation = nextGeneration();
+  labels: Readonly<Record<string, string>> = NO_LABELS;
   pods: PodInfo[] = [];
   podsWithAffinity: PodInfo[] = [];
   podsWithRequiredAntiAffinity: PodInfo[] = [];
@@ -317,37 +375,37 @@ export class MutableNodeInfo implements NodeInfo {
   requested: Resource = emptyResource();
   nonZeroRequested: Resource = emptyResource();
   allocatable: Resource = emptyResource();
-  generation = nextGeneration();
 
   /** A node, or only its name when pods are known before the Node object. */
   constructor(node?: Node | string) {
     if (typeof node === 'string') {
-      this.nodeName = node;
+      this.name = node;
     } else {
-      this.nodeName = '';
+      this.name = '';
       if (node) this.setNode(node);
     }
   }
 
-  get node(): Node | undefined {
-    return this.nodeObject;
-  }
-
-  get name(): string {
-    return this.nodeName;
-  }
-
   setNode(node: Node): void {
-    this.nodeObject = node;
-    this.nodeName = node.metadata?.name ?? this.nodeName;
+    this.node = node;
+    this.name = node.metadata?.name ?? this.name;
+    this.labels = node.metadata?.labels ?? NO_LABELS;
+    const taints = node.spec?.taints;
+    this.taints = taints && taints.length > 0 ? taints : NO_TAINTS;
+    this.unschedulable = node.spec?.unschedulable === true;
     this.allocatable = resourceFromList(node.status?.allocatable);
     this.generation = nextGeneration();
+    this.syncNumbers();
   }
 
   /** RemoveNode: forgets the Node object but keeps the pods still assigned to it. */
   removeNode(): void {
-    this.nodeObject = undefined;
+    this.node = undefined;
+    this.labels = NO_LABELS;
+    this.taints = NO_TAINTS;
+    this.unschedulable = false;
     this.generation = nextGeneration();
+    this.syncNumbers();
   }
 
   addPod(podInfo: PodInfo): void {
@@ -368,13 +426,22 @@ export class MutableNodeInfo implements NodeInfo {
     return true;
   }
 
+  /** Removes this very PodInfo (the cache knows what it added); false when it is not here. */
+  removePodInfo(podInfo: PodInfo): boolean {
+    if (!removeItem(this.pods, podInfo)) return false;
+    if (podInfo.hasAffinity) removeItem(this.podsWithAffinity, podInfo);
+    if (podInfo.hasRequiredAntiAffinity) removeItem(this.podsWithRequiredAntiAffinity, podInfo);
+    this.update(podInfo, -1);
+    return true;
+  }
+
   private update(podInfo: PodInfo, sign: 1 | -1): void {
     const requests = podInfo.requests;
     this.requested.milliCPU += sign * requests.milliCPU;
     this.requested.memory += sign * requests.memory;
     this.requested.ephemeralStorage += sign * requests.ephemeralStorage;
-    for (const [name, value] of requests.scalar) {
-      this.requested.scalar.set(name, (this.requested.scalar.get(name) ?? 0) + sign * value);
+    if (requests.scalar.size > 0) {
+      for (const [name, value] of requests.scalar) this.requested.scalar.set(name, (this.requested.scalar.get(name) ?? 0) + sign * value);
     }
     this.nonZeroRequested.milliCPU += sign * podInfo.nonZeroRequests.milliCPU;
     this.nonZeroRequested.memory += sign * podInfo.nonZeroRequests.memory;
@@ -387,20 +454,74 @@ export class MutableNodeInfo implements NodeInfo {
       }
     }
     this.generation = nextGeneration();
+    this.syncNumbers();
   }
 
   /** A copy that later changes to this one do not affect (pod infos are shared: they are immutable). */
   clone(): MutableNodeInfo {
-    const copy = new MutableNodeInfo(this.nodeName);
-    copy.nodeObject = this.nodeObject;
-    copy.pods = this.pods.slice();
-    copy.podsWithAffinity = this.podsWithAffinity.slice();
-    copy.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.slice();
-    copy.usedPorts = this.usedPorts.slice();
-    copy.requested = cloneResource(this.requested);
-    copy.nonZeroRequested = cloneResource(this.nonZeroRequested);
-    copy.allocatable = cloneResource(this.allocatable);
-    copy.generation = this.generation;
+    const copy = new MutableNodeInfo(this.name);
+    copy.copyFrom(this);
     return copy;
   }
+
+  /**
+   * Makes this NodeInfo a copy of other, reusing its own arrays and Resource objects.
+   * Snapshots update their NodeInfos this way: the objects a cycle walks stay where
+   * they were first allocated, close together in list order, instead of being
+   * scattered over the heap by a fresh copy per change.
+   */
+  copyFrom(other: MutableNodeInfo): void {
+    this.node = other.node;
+    this.name = other.name;
+    this.labels = other.labels;
+    this.taints = other.taints;
+    this.unschedulable = other.unschedulable;
+    copyArray(this.pods, other.pods);
+    copyArray(this.podsWithAffinity, other.podsWithAffinity);
+    copyArray(this.podsWithRequiredAntiAffinity, other.podsWithRequiredAntiAffinity);
+    copyArray(this.usedPorts, other.usedPorts);
+    copyResource(this.requested, other.requested);
+    copyResource(this.nonZeroRequested, other.nonZeroRequested);
+    copyResource(this.allocatable, other.allocatable);
+    this.generation = other.generation;
+    this.syncNumbers();
+  }
+
+  /** Moves this node's numbers to buffer at base (a snapshot gathering its nodes' numbers in one place). */
+  bindNumbers(buffer: Float64Array, slot: number): void {
+    this.numbers = buffer;
+    this.slot = slot;
+    this.base = slot * NodeNumber.Stride;
+    this.syncNumbers();
+  }
+
+  /** Writes the NodeNumber values from the pods and Resources (the source of truth). */
+  private syncNumbers(): void {
+    const n = this.numbers;
+    const b = this.base;
+    n[b + NodeNumber.PodCount] = this.pods.length;
+    n[b + NodeNumber.AllowedPodNumber] = this.allocatable.allowedPodNumber;
+    n[b + NodeNumber.AllocatableMilliCPU] = this.allocatable.milliCPU;
+    n[b + NodeNumber.AllocatableMemory] = this.allocatable.memory;
+    n[b + NodeNumber.AllocatableEphemeralStorage] = this.allocatable.ephemeralStorage;
+    n[b + NodeNumber.RequestedMilliCPU] = this.requested.milliCPU;
+    n[b + NodeNumber.RequestedMemory] = this.requested.memory;
+    n[b + NodeNumber.RequestedEphemeralStorage] = this.requested.ephemeralStorage;
+    n[b + NodeNumber.NonZeroRequestedMilliCPU] = this.nonZeroRequested.milliCPU;
+    n[b + NodeNumber.NonZeroRequestedMemory] = this.nonZeroRequested.memory;
+  }
+}
+
+function copyArray<T>(target: T[], source: readonly T[]): void {
+  target.length = source.length;
+  for (let i = 0; i < source.length; i++) target[i] = source[i] as T;
+}
+
+function copyResource(target: Resource, source: Resource): void {
+  target.milliCPU = source.milliCPU;
+  target.memory = source.memory;
+  target.ephemeralStorage = source.ephemeralStorage;
+  target.allowedPodNumber = source.allowedPodNumber;
+  if (target.scalar.size > 0) target.scalar.clear();
+  if (source.scalar.size > 0) for (const [name, value] of source.scalar) target.scalar.set(name, value);
 }

@@ -7,7 +7,7 @@ import { SchedulerCache } from '../cache.js';
 import { Nominator } from '../queue.js';
 import { newPodInfo } from './nodeinfo.js';
 import { FitError, Framework, NoNodesAvailableError, numFeasibleNodesToFind, fitErrorMessage, newDiagnosis, type Registry, type SchedulerServices } from './runtime.js';
-import { Code, CycleState, SUCCESS, SKIP, status, type FilterPlugin, type NodeInfo, type NodeScore, type PreFilterPlugin, type ScorePlugin, type Status } from './types.js';
+import { Code, CycleState, SUCCESS, SKIP, StateSlot, status, type FilterPlugin, type NodeInfo, type NodeScore, type PreFilterPlugin, type ScorePlugin, type Status } from './types.js';
 
 checkLeaksAfterAll();
 
@@ -40,7 +40,7 @@ const labelFilter: FilterPlugin = {
 /** Scores by free cpu, in millicores / 100 (0..40 for 4-cpu nodes), normalized to 0..100. */
 const leastCpu: ScorePlugin = {
   name: 'LeastCpu',
-  score: (_s, _p, n) => ({ score: Math.floor((n.allocatable.milliCPU - n.requested.milliCPU) / 100), status: SUCCESS }),
+  score: (_s, _p, n) => Math.floor((n.allocatable.milliCPU - n.requested.milliCPU) / 100),
   normalizeScore(_s, _p, scores: NodeScore[]): Status {
     const max = Math.max(...scores.map((s) => s.score));
     for (const s of scores) s.score = max === 0 ? 0 : Math.trunc((s.score * 100) / max);
@@ -49,7 +49,7 @@ const leastCpu: ScorePlugin = {
 };
 
 /** Prefers nodes named "preferred" with weight applied by the profile. */
-const preferNamed: ScorePlugin = { name: 'PreferNamed', score: (_s, _p, n) => ({ score: n.name === 'preferred' ? 100 : 0, status: SUCCESS }) };
+const preferNamed: ScorePlugin = { name: 'PreferNamed', score: (_s, _p, n) => (n.name === 'preferred' ? 100 : 0) };
 
 function services(nominator = new Nominator()): SchedulerServices {
   return {
@@ -139,6 +139,26 @@ describe('Framework.schedulePod', () => {
     assert.ok(seen.size >= 2, `ties always went to ${[...seen].join(',')}`);
   });
 
+  it('draws one random number per cycle to pick among the tied nodes only', () => {
+    // "busy" scores lower; a, b and c tie: 0 <= r < 1/3 picks a, 2/3 <= r < 1 picks c.
+    const nodes = [node('a'), node('busy', '2'), node('b'), node('c')];
+    const picks: string[] = [];
+    for (const r of [0, 0.5, 0.999]) {
+      let draws = 0;
+      const fw = framework([{ name: 'LeastCpu', plugin: leastCpu }], {
+        random: () => {
+          draws++;
+          return r;
+        },
+      });
+      fw.setSnapshot(cacheWith(nodes).updateSnapshot());
+      picks.push(fw.schedulePod(new CycleState(), pod('p')).suggestedHost);
+      assert.equal(draws, 1);
+    }
+    assert.deepEqual(picks, ['a', 'b', 'c']);
+    assert.equal(framework([{ name: 'LeastCpu', plugin: leastCpu }]).selectHost([{ name: 'x', score: 1 }, { name: 'y', score: 3 }]), 'y');
+  });
+
   it('stops filtering once it found enough nodes and starts the next pod where it stopped', () => {
     let filtered: string[] = [];
     const counting: FilterPlugin = {
@@ -208,6 +228,26 @@ describe('Framework.schedulePod', () => {
   });
 });
 
+describe('StateSlot', () => {
+  it('reads what was written to the same state, and notices writes that bypassed it', () => {
+    const slot = new StateSlot<number>('key');
+    const one = new CycleState();
+    const two = new CycleState();
+    assert.equal(slot.read(one), undefined);
+    slot.write(one, 1);
+    slot.write(two, 2);
+    assert.equal(slot.read(one), 1);
+    assert.equal(slot.read(two), 2);
+    assert.equal(slot.read(one), 1);
+    one.write('key', 3);
+    assert.equal(slot.read(one), 3);
+    one.delete('key');
+    assert.equal(slot.read(one), undefined);
+    const copy = two.clone();
+    assert.equal(slot.read(copy), 2);
+  });
+});
+
 describe('fitErrorMessage', () => {
   it('sorts the reasons histogram as strings and appends the PostFilter message', () => {
     const diagnosis = newDiagnosis();
@@ -260,10 +300,17 @@ describe('Framework extension points', () => {
   });
 
   it('rejects out-of-range normalized scores as an error', () => {
-    const bad: ScorePlugin = { name: 'Bad', score: () => ({ score: 101, status: SUCCESS }) };
+    const bad: ScorePlugin = { name: 'Bad', score: () => 101 };
     const fw = framework([{ name: 'Bad', plugin: bad }]);
     fw.setSnapshot(cacheWith([node('a'), node('b')]).updateSnapshot());
     assert.throws(() => fw.schedulePod(new CycleState(), pod('p')), /invalid score 101/);
+  });
+
+  it('fails the cycle with the Status a Score plugin returns instead of a score', () => {
+    const broken: ScorePlugin = { name: 'Broken', score: () => status(Code.Error, 'no data') };
+    const fw = framework([{ name: 'Broken', plugin: broken }]);
+    fw.setSnapshot(cacheWith([node('a'), node('b')]).updateSnapshot());
+    assert.throws(() => fw.schedulePod(new CycleState(), pod('p')), /running "Broken" plugin: no data/);
   });
 
   it('keeps Filter statuses per node for PostFilter', () => {

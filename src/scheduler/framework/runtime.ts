@@ -132,6 +132,8 @@ export function isFrameworkHandle(handle: Handle): handle is FrameworkHandle {
 export interface QueueSortItem {
   readonly pod: Pod;
   readonly timestamp: number;
+  /** spec.priority as the queue cached it (immutable on a pod). */
+  readonly priority?: number;
 }
 
 interface QueueSortPlugin extends Plugin {
@@ -276,7 +278,8 @@ export class Framework implements FrameworkHandle {
   /** Cluster events each plugin registered, by plugin name. */
   readonly eventsToRegister: ReadonlyMap<string, readonly ClusterEventWithHint[]>;
   private readonly waitingPods = new Map<string, WaitingPod>();
-  private readonly scoreScratch: NodeScore[][] = [];
+  private totalsScratch = new Float64Array(0);
+  private readonly scoreScratch: NodeScore[] = [];
   private currentSnapshot: NodeInfoLister = EMPTY_SNAPSHOT;
   /** Where the next filter pass starts (round robin over the node list). */
   private nextStartNodeIndex = 0;
@@ -340,8 +343,9 @@ export class Framework implements FrameworkHandle {
     const { feasible, diagnosis } = this.findNodesThatFitPod(state, pod, nodes);
     if (feasible.length === 0) throw new FitError(pod, nodes.length, diagnosis);
     if (feasible.length === 1) return { suggestedHost: feasible[0]!.name, evaluatedNodes: 1 + diagnosis.nodeToStatus.size, feasibleNodes: 1 };
-    const scores = this.prioritizeNodes(state, pod, feasible);
-    return { suggestedHost: this.selectHost(scores), evaluatedNodes: feasible.length + diagnosis.nodeToStatus.size, feasibleNodes: feasible.length };
+    const totals = this.scoreNodes(state, pod, feasible);
+    const host = feasible[selectBest(totals, feasible.length, this.random)]!.name;
+    return { suggestedHost: host, evaluatedNodes: feasible.length + diagnosis.nodeToStatus.size, feasibleNodes: feasible.length };
   }
 
   /** findNodesThatFitPod: PreFilter, the nominated node first, then Filter over the nodes. */
@@ -389,30 +393,34 @@ export class Framework implements FrameworkHandle {
     if (numAllNodes === 0) return [];
     const numNodesToFind = numFeasibleNodesToFind(this.percentageOfNodesToScore, numAllNodes);
     const start = this.nextStartNodeIndex % numAllNodes;
-    const feasible: NodeInfo[] = [];
+    // Sized once: growing it push by push would copy it several times per cycle.
+    const feasible = new Array<NodeInfo>(numNodesToFind);
+    let found = 0;
     const plugins = this.activeFilterPlugins(state);
     if (plugins.length === 0) {
-      for (let i = 0; i < numNodesToFind; i++) feasible.push(nodes[(start + i) % numAllNodes]!);
+      for (let i = 0; i < numNodesToFind; i++) feasible[i] = nodes[(start + i) % numAllNodes]!;
       this.nextStartNodeIndex = (start + numNodesToFind) % numAllNodes;
       return feasible;
     }
     // The hot loop of a cycle (hundreds of nodes per pod): no per-node lookups it can avoid.
-    const nominator = this.services.nominator;
+    // Filtering does not change nominations, so one look says whether any node has some.
+    const anyNominated = this.services.nominator.size > 0;
     let processed = 0;
-    for (let i = 0; i < numAllNodes && feasible.length < numNodesToFind; i++) {
+    for (let i = 0; i < numAllNodes && found < numNodesToFind; i++) {
       let index = start + i;
       if (index >= numAllNodes) index -= numAllNodes;
       const nodeInfo = nodes[index]!;
       processed++;
-      const s = nominator.size === 0 ? runFilters(plugins, state, pod, nodeInfo) : this.runFilterPluginsWithNominatedPods(state, pod, nodeInfo);
+      const s = anyNominated ? this.runFilterPluginsWithNominatedPods(state, pod, nodeInfo) : runFilters(plugins, state, pod, nodeInfo);
       if (s.code === Code.Success) {
-        feasible.push(nodeInfo);
+        feasible[found++] = nodeInfo;
         continue;
       }
       if (!isRejected(s)) throw new PluginError(s);
       diagnosis.nodeToStatus.set(nodeInfo.name, s);
       if (s.plugin) diagnosis.unschedulablePlugins.add(s.plugin);
     }
+    feasible.length = found;
     this.nextStartNodeIndex = (start + processed) % numAllNodes;
     return feasible;
   }
@@ -425,31 +433,31 @@ export class Framework implements FrameworkHandle {
 
   /** prioritizeNodes: PreScore, Score, NormalizeScore, weights; the total per node. */
   prioritizeNodes(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): NodeScore[] {
-    if (this.scorePlugins.length === 0) return nodes.map((n) => ({ name: n.name, score: 1 }));
-    const pre = this.runPreScorePlugins(state, pod, nodes);
-    if (!isSuccess(pre)) throw new PluginError(pre);
-    return this.runScorePlugins(state, pod, nodes);
+    const totals = this.scoreNodes(state, pod, nodes);
+    return nodes.map((n, i) => ({ name: n.name, score: totals[i]! }));
   }
 
-  /** selectHost: the highest total score, ties broken uniformly at random (reservoir sampling). */
+  /** selectHost: the highest total score, ties broken uniformly at random. */
   selectHost(scores: readonly NodeScore[]): string {
-    const first = scores[0];
-    if (!first) throw new Error('empty priorityList');
-    let selected = first;
-    let maxScore = first.score;
-    let countOfMax = 1;
-    for (let i = 1; i < scores.length; i++) {
-      const ns = scores[i]!;
-      if (ns.score > maxScore) {
-        maxScore = ns.score;
-        selected = ns;
-        countOfMax = 1;
-      } else if (ns.score === maxScore) {
-        countOfMax++;
-        if (Math.floor(this.random() * countOfMax) === 0) selected = ns;
-      }
-    }
-    return selected.name;
+    if (scores.length === 0) throw new Error('empty priorityList');
+    return scores[selectBest(Float64Array.from(scores, (s) => s.score), scores.length, this.random)]!.name;
+  }
+
+  /**
+   * prioritizeNodes without the NodeScore objects: totals[i] is nodes[i]'s total. The
+   * array is scratch space the next cycle reuses (scoring runs every cycle, for
+   * hundreds of nodes).
+   */
+  private scoreNodes(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Float64Array {
+    const n = nodes.length;
+    if (this.totalsScratch.length < n) this.totalsScratch = new Float64Array(n);
+    const totals = this.totalsScratch;
+    if (this.scorePlugins.length === 0) return totals.fill(1, 0, n);
+    totals.fill(0, 0, n);
+    const pre = this.runPreScorePlugins(state, pod, nodes);
+    if (!isSuccess(pre)) throw new PluginError(pre);
+    this.runScorePlugins(state, pod, nodes, totals);
+    return totals;
   }
 
   // ---- extension points ---------------------------------------------------------
@@ -583,52 +591,45 @@ export class Framework implements FrameworkHandle {
   }
 
   /**
-   * RunScorePlugins + NormalizeScore + weights: one total per node, in nodes' order.
-   * Node-major like upstream's parallel loop: every plugin scores a node while it is
-   * in the CPU cache, which matters more here than anything else in scoring.
+   * RunScorePlugins + NormalizeScore + weights, added into totals (totals[i] for
+   * nodes[i]). Plugin by plugin: one without NormalizeScore adds its weighted scores
+   * straight away; one with it fills a reused NodeScore list first. The nodes' hot data
+   * is compact (NodeInfo.numbers), so walking them once per plugin is cheap.
    */
-  runScorePlugins(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): NodeScore[] {
+  runScorePlugins(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], totals: Float64Array): void {
     const n = nodes.length;
     const skip = state.skipScorePlugins;
-    const active = skip.size === 0 ? this.scorePlugins : this.scorePlugins.filter(({ plugin }) => !skip.has(plugin.name));
-    // Scratch lists reused across cycles: scoring allocates nothing per node and plugin.
-    const lists = this.scoreScratch;
-    while (lists.length < active.length) lists.push([]);
-    for (let j = 0; j < active.length; j++) {
-      const list = lists[j]!;
-      for (let i = list.length; i < n; i++) list.push({ name: '', score: 0 });
-      list.length = n;
-    }
-    const totals: NodeScore[] = new Array<NodeScore>(n);
-    for (let i = 0; i < n; i++) {
-      const nodeInfo = nodes[i]!;
-      const name = nodeInfo.name;
-      totals[i] = { name, score: 0 };
-      for (let j = 0; j < active.length; j++) {
-        const plugin = active[j]!.plugin;
-        const out = plugin.score(state, pod, nodeInfo);
-        if (out.status.code !== Code.Success) throw new PluginError(withPlugin(out.status, plugin.name));
-        const entry = lists[j]![i] as { name: string; score: number };
-        entry.name = name;
-        entry.score = out.score;
-      }
-    }
-    for (let j = 0; j < active.length; j++) {
-      const { plugin, weight } = active[j]!;
-      const scores = lists[j]!;
-      if (plugin.normalizeScore) {
-        const s = plugin.normalizeScore(state, pod, scores);
-        if (!isSuccess(s)) throw new PluginError(withPlugin(s, plugin.name));
-      }
-      for (let i = 0; i < n; i++) {
-        const score = scores[i]!.score;
-        if (score > MAX_NODE_SCORE || score < MIN_NODE_SCORE) {
-          throw new PluginError(status(Code.Error, `plugin "${plugin.name}" returns an invalid score ${score}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`));
+    for (const { plugin, weight } of this.scorePlugins) {
+      if (skip.size > 0 && skip.has(plugin.name)) continue;
+      if (!plugin.normalizeScore) {
+        for (let i = 0; i < n; i++) {
+          const score = plugin.score(state, pod, nodes[i]!);
+          if (typeof score !== 'number') throw new PluginError(withPlugin(score, plugin.name));
+          if (score > MAX_NODE_SCORE || score < MIN_NODE_SCORE) throw invalidScore(plugin.name, score);
+          totals[i] = totals[i]! + score * weight;
         }
-        totals[i]!.score += score * weight;
+        continue;
+      }
+      // Scratch list reused across cycles: no NodeScore allocated per node and plugin.
+      const scores = this.scoreScratch;
+      for (let i = scores.length; i < n; i++) scores.push({ name: '', score: 0 });
+      scores.length = n;
+      for (let i = 0; i < n; i++) {
+        const nodeInfo = nodes[i]!;
+        const score = plugin.score(state, pod, nodeInfo);
+        if (typeof score !== 'number') throw new PluginError(withPlugin(score, plugin.name));
+        const entry = scores[i] as { name: string; score: number };
+        entry.name = nodeInfo.name;
+        entry.score = score;
+      }
+      const s = plugin.normalizeScore(state, pod, scores);
+      if (!isSuccess(s)) throw new PluginError(withPlugin(s, plugin.name));
+      for (let i = 0; i < n; i++) {
+        const score = (scores[i] as NodeScore).score;
+        if (score > MAX_NODE_SCORE || score < MIN_NODE_SCORE) throw invalidScore(plugin.name, score);
+        totals[i] = totals[i]! + score * weight;
       }
     }
-    return totals;
   }
 
   /** RunReservePluginsReserve; on failure the caller runs Unreserve. */
@@ -755,6 +756,36 @@ export class NoNodesAvailableError extends Error {
 }
 
 const EMPTY_POD_INFOS: readonly PodInfo[] = Object.freeze([]);
+
+/**
+ * selectHost: the index of the highest total, ties broken uniformly at random. Upstream
+ * samples a reservoir (one random number per tie); counting the ties first and drawing
+ * once gives the same distribution for one random number per cycle.
+ */
+function selectBest(totals: Float64Array, n: number, random: () => number): number {
+  let max = -Infinity;
+  let ties = 0;
+  for (let i = 0; i < n; i++) {
+    const score = totals[i]!;
+    if (score > max) {
+      max = score;
+      ties = 1;
+    } else if (score === max) {
+      ties++;
+    }
+  }
+  let pick = Math.min(Math.floor(random() * ties), ties - 1);
+  for (let i = 0; i < n; i++) {
+    if (totals[i] === max && pick-- === 0) return i;
+  }
+  return 0;
+}
+
+function invalidScore(plugin: string, score: number): PluginError {
+  return new PluginError(
+    status(Code.Error, `plugin "${plugin}" returns an invalid score ${score}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`),
+  );
+}
 
 /** The filter loop over one node; a throwing plugin is an Error status, not a crash. */
 function runFilters(plugins: readonly FilterPlugin[], state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {

@@ -2,7 +2,7 @@
 // one small interface per extension point, expected outcomes returned as a Status
 // with a code, exceptions only for bugs. Pure: no I/O imports here or in plugins.
 
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 
 export enum Code {
   Success = 0,
@@ -46,6 +46,8 @@ export function isRejected(s: Status): boolean {
 /** Per-cycle scratch space plugins share between extension points (PreFilter -> Filter). */
 export class CycleState {
   private readonly data = new Map<string, unknown>();
+  /** Bumped on every write and delete, so StateSlot memos know when to look again. */
+  private writes = 0;
   /** Plugins whose PreFilter/PreScore returned Skip. */
   readonly skipFilterPlugins = new Set<string>();
   readonly skipScorePlugins = new Set<string>();
@@ -56,10 +58,17 @@ export class CycleState {
 
   write(key: string, value: unknown): void {
     this.data.set(key, value);
+    this.writes++;
   }
 
   delete(key: string): void {
     this.data.delete(key);
+    this.writes++;
+  }
+
+  /** How many writes and deletes this state has seen (StateSlot's staleness check). */
+  get version(): number {
+    return this.writes;
   }
 
   /** For preemption's what-if runs; values with a clone() method are cloned, others shared. */
@@ -72,6 +81,33 @@ export class CycleState {
     for (const p of this.skipFilterPlugins) copy.skipFilterPlugins.add(p);
     for (const p of this.skipScorePlugins) copy.skipScorePlugins.add(p);
     return copy;
+  }
+}
+
+/**
+ * One plugin's key in CycleState with a one-entry memo: Filter and Score read their
+ * PreFilter/PreScore state once per node, hundreds of times per cycle, and a map
+ * lookup each time shows in profiles. The memo is checked against the state object
+ * and its version, so writes through CycleState itself are never missed.
+ */
+export class StateSlot<T> {
+  private lastState: CycleState | undefined = undefined;
+  private lastVersion = -1;
+  private lastValue: T | undefined = undefined;
+
+  constructor(readonly key: string) {}
+
+  read(state: CycleState): T | undefined {
+    if (state === this.lastState && state.version === this.lastVersion) return this.lastValue;
+    const value = state.read<T>(this.key);
+    this.lastState = state;
+    this.lastVersion = state.version;
+    this.lastValue = value;
+    return value;
+  }
+
+  write(state: CycleState, value: T): void {
+    state.write(this.key, value);
   }
 }
 
@@ -105,6 +141,12 @@ export interface PodInfo {
 export interface NodeInfo {
   readonly node: Node | undefined;
   readonly name: string;
+  /** node.metadata.labels (empty without a node). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** node.spec.taints (empty without a node). */
+  readonly taints: readonly Taint[];
+  /** node.spec.unschedulable. */
+  readonly unschedulable: boolean;
   readonly pods: readonly PodInfo[];
   readonly podsWithAffinity: readonly PodInfo[];
   readonly podsWithRequiredAntiAffinity: readonly PodInfo[];
@@ -114,6 +156,25 @@ export interface NodeInfo {
   readonly allocatable: Resource;
   /** Bumped on every change, so snapshots copy only changed nodes. */
   readonly generation: number;
+  /**
+   * The pod count and the cpu, memory and ephemeral-storage sums above as flat
+   * numbers (nodeinfo.ts NodeNumber), at numbers[base + NodeNumber.X]: what the hot
+   * Filter and Score loops read.
+   */
+  readonly numbers: Float64Array;
+  readonly base: number;
+  /**
+   * The NodeInfo's position in the list() of the snapshot it belongs to, -1 outside
+   * one: plugins keeping per-node values across cycles index arrays with it (and
+   * check NodeInfo identity and generation before trusting what they kept).
+   */
+  readonly slot: number;
+}
+
+/** Where a reader of NodeInfoLister.changesSince stopped reading. */
+export interface ChangeCursor {
+  readonly epoch: number;
+  readonly position: number;
 }
 
 /** The snapshot of the cluster one scheduling cycle sees. */
@@ -122,6 +183,13 @@ export interface NodeInfoLister {
   get(nodeName: string): NodeInfo | undefined;
   havePodsWithAffinityList(): readonly NodeInfo[];
   havePodsWithRequiredAntiAffinityList(): readonly NodeInfo[];
+  /**
+   * For plugins that keep per-node sums across cycles: the positions in list() whose
+   * NodeInfo changed since cursor (from an earlier call), and the cursor to pass next
+   * time. `indexes` is undefined when the lister cannot tell (no cursor yet, the list
+   * was rebuilt, the log was trimmed): then every node may have changed.
+   */
+  changesSince?(cursor: ChangeCursor | undefined): { readonly indexes: readonly number[] | undefined; readonly from: number; readonly cursor: ChangeCursor };
 }
 
 /** What a plugin may use from the framework, given at construction. */
@@ -173,7 +241,11 @@ export const MAX_NODE_SCORE = 100;
 export const MIN_NODE_SCORE = 0;
 
 export interface ScorePlugin extends Plugin {
-  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status };
+  /**
+   * The node's score, or the Status of a failure (upstream's (int64, *Status)). A bare
+   * number because Score runs for hundreds of nodes per cycle: no result object each time.
+   */
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number | Status;
   /** Rescales scores in place to [MIN_NODE_SCORE, MAX_NODE_SCORE]. */
   normalizeScore?(state: CycleState, pod: Pod, scores: NodeScore[]): Status;
 }

@@ -266,8 +266,8 @@ export function runScore(plugin: Plugin, pod: Pod, nodes: readonly NodeInfo[], s
   if (!isScore(plugin)) throw new Error(`${plugin.name} has no Score`);
   const scores: NodeScore[] = [];
   for (const n of nodes) {
-    const { score, status } = plugin.score(state, pod, n);
-    if (!isSuccess(status)) return status;
+    const score = plugin.score(state, pod, n);
+    if (typeof score !== 'number') return score;
     scores.push({ name: n.name, score });
   }
   if (plugin.normalizeScore) {

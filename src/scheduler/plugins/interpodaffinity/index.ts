@@ -385,16 +385,16 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     return applied;
   }
 
-  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number | Status {
     const s = readState<PreScoreState>(state, PRE_SCORE_STATE_KEY);
-    if (isStatus(s)) return { score: 0, status: s };
-    const set = nodeLabels(nodeInfo.node);
+    if (isStatus(s)) return s;
+    const set = nodeInfo.labels;
     let score = 0;
     for (const [key, values] of s.topologyScore) {
       const value = set[key];
       if (value !== undefined) score += values.get(value) ?? 0;
     }
-    return { score, status: SUCCESS };
+    return score;
   }
 
   /** Min-max scales scores to 0..100. */

@@ -125,14 +125,14 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlug
   }
 
   /** The sum of the weights of the preferred terms (pod's and added) the node matches. */
-  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number | Status {
     const node = nodeInfo.node;
-    if (!node) return { score: 0, status: SUCCESS };
+    if (!node) return 0;
     const s = readState<{ preferred?: PreferredSchedulingTerms }>(state, PRE_SCORE_STATE_KEY);
-    if (isStatus(s)) return { score: 0, status: s };
+    if (isStatus(s)) return s;
     let count = this.addedPreferred ? this.addedPreferred.score(node) : 0;
     if (s.preferred) count += s.preferred.score(node);
-    return { score: count, status: SUCCESS };
+    return count;
   }
 
   normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): Status {

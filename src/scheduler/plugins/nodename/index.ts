@@ -30,7 +30,9 @@ export class NodeName implements FilterPlugin, EnqueueExtensions {
   readonly name = NAME;
 
   filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    return fits(pod, nodeInfo.node) ? SUCCESS : REJECTED;
+    const wanted = pod.spec?.nodeName;
+    // nodeInfo.name is the node's name; the Node object itself stays unread (a cache miss per node).
+    return !wanted || (nodeInfo.node !== undefined && wanted === nodeInfo.name) ? SUCCESS : REJECTED;
   }
 
   eventsToRegister(): readonly ClusterEventWithHint[] {

@@ -32,9 +32,9 @@ export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
   readonly name = NAME;
 
   filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    const node = nodeInfo.node;
-    if (!node) return UNKNOWN;
-    if (!node.spec?.unschedulable) return SUCCESS;
+    // A comparison, not a truthiness test: that would read the Node object, a cache miss per node.
+    if (nodeInfo.node === undefined) return UNKNOWN;
+    if (!nodeInfo.unschedulable) return SUCCESS;
     return toleratesUnschedulable(pod) ? SUCCESS : REJECTED;
   }
 

@@ -4,6 +4,7 @@ import type { Node, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js
 import { checkLeaksAfterAll } from '../../../testing/index.js';
 import { labels } from '../../../machinery/index.js';
 import { podInfoOf } from '../../framework/nodeinfo.js';
+import { SchedulerCache } from '../../cache.js';
 import { Code, CycleState, QueueingHint, type Status } from '../../framework/types.js';
 import { TestSnapshot, handleFor, makeNode, makePod, runFilter, runScore, summarize, type PodBuilder } from '../helper/testing.js';
 import {
@@ -193,6 +194,37 @@ describe('PodTopologySpread score', () => {
     const result = score(makePod('p').labels({ app: 'web' }), nodes, existing, { defaultSelector: () => labels.selectorFromSet({ app: 'web' }) });
     // Raw: n1 1 × log(4) + 2 -> 3, n2 2.
     assert.deepEqual(result, { n1: 66, n2: 100 });
+  });
+});
+
+describe('PodTopologySpread across cycles', () => {
+  it('scores like a fresh plugin while pods and nodes come and go', () => {
+    const web = labels.selectorFromSet({ app: 'web' });
+    const cache = new SchedulerCache();
+    for (let i = 0; i < 12; i++) cache.addNode(makeNode(`n${i}`).labels({ 'topology.kubernetes.io/zone': `z${i % 3}` }).obj());
+    let snapshot = cache.updateSnapshot();
+    // The long-lived plugin keeps per-node and per-zone counts from cycle to cycle.
+    const kept = new PodTopologySpread(handleFor(snapshot), { defaultSelector: () => web });
+    const incoming = makePod('incoming').labels({ app: 'web' }).obj();
+    const scoresOf = (plugin: PodTopologySpread) => runScore(plugin, incoming, snapshot.list());
+    let placed = 0;
+    const place = (nodeName: string, app = 'web') => cache.addPod(makePod(`p${placed++}`).node(nodeName).labels({ app }).obj());
+    for (const step of [
+      () => place('n0'),
+      () => place('n4'),
+      () => place('n1', 'other'),
+      () => {
+        place('n0');
+        place('n7');
+      },
+      () => cache.addNode(makeNode('n12').labels({ 'topology.kubernetes.io/zone': 'z0' }).obj()),
+      () => cache.removeNode(makeNode('n4').obj()),
+    ]) {
+      step();
+      snapshot = cache.updateSnapshot();
+      const fresh = new PodTopologySpread(handleFor(snapshot), { defaultSelector: () => web });
+      assert.deepEqual(scoresOf(kept), scoresOf(fresh));
+    }
   });
 });
 

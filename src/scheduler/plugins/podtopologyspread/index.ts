@@ -28,8 +28,12 @@ import {
   type PreScorePlugin,
   type ScorePlugin,
   type Status,
+  type ChangeCursor,
+  type NodeInfoLister,
+  StateSlot,
 } from '../../framework/types.js';
 import {
+  EMPTY_LABELS,
   LABEL_HOSTNAME,
   LABEL_TOPOLOGY_ZONE,
   asNode,
@@ -37,6 +41,7 @@ import {
   findUntoleratedTaint,
   isDoNotScheduleTaint,
   isStatus,
+  missingState,
   nodeLabels,
   podLabels,
   readState,
@@ -176,12 +181,11 @@ function nodeIncluded(c: SpreadConstraint, pod: Pod, node: Node, required: Requi
   return true;
 }
 
-// ---- counting, memoized per node generation -----------------------------------------------
+// ---- counting, kept per node generation -----------------------------------------------------
 
 // Counting walks every pod of every node, which costs memory latency more than compute;
-// the counts only change when a node's generation does, so they are memoized per node
+// the counts only change when a node's generation does, so they are kept per node
 // under a small integer id of (namespace, selector).
-const MAX_MEMO_ENTRIES_PER_NODE = 8;
 const MAX_COUNT_KEYS = 100_000;
 const countKeyIds = new Map<string, number>();
 
@@ -199,41 +203,61 @@ function countKeyId(namespace: string, selector: LabelSelector): number {
 }
 let nextCountKeyId = 1;
 
-interface CountMemo {
-  generation: number;
-  ids: number[];
-  counts: number[];
-  next: number;
+/**
+ * Matching pods per node for one (namespace, selector), kept by snapshot slot
+ * (NodeInfo.slot) and recounted only when the node's NodeInfo or generation changed:
+ * a cycle scores hundreds of nodes, and most of them have not changed since the last.
+ */
+class NodeCounts {
+  private readonly infos: (NodeInfo | undefined)[] = [];
+  private readonly generations: number[] = [];
+  private readonly counts: number[] = [];
+
+  constructor(
+    private readonly selector: LabelSelector,
+    private readonly namespace: string,
+  ) {}
+
+  get(nodeInfo: NodeInfo): number {
+    const i = nodeInfo.slot;
+    if (i < 0) return countPods(nodeInfo.pods, this.selector, this.namespace);
+    if (this.infos[i] === nodeInfo && this.generations[i] === nodeInfo.generation) return this.counts[i] as number;
+    const count = countPods(nodeInfo.pods, this.selector, this.namespace);
+    while (this.infos.length <= i) {
+      this.infos.push(undefined);
+      this.generations.push(0);
+      this.counts.push(0);
+    }
+    this.infos[i] = nodeInfo;
+    this.generations[i] = nodeInfo.generation;
+    this.counts[i] = count;
+    return count;
+  }
 }
 
-const countMemo = new WeakMap<NodeInfo, CountMemo>();
+const MAX_NODE_COUNTS = 64;
+const nodeCountsByKey = new Map<number, NodeCounts>();
 
 /** countPodsMatchSelector: live pods of the namespace on the node matching the selector (an empty selector counts none). */
 function countMatchingPods(nodeInfo: NodeInfo, c: SpreadConstraint, namespace: string): number {
   const selector = c.selector;
-  if (!selector.selectable || selector.isEmpty() || nodeInfo.pods.length === 0) return 0;
-  let memo = countMemo.get(nodeInfo);
-  if (memo === undefined || memo.generation !== nodeInfo.generation) {
-    memo = { generation: nodeInfo.generation, ids: [], counts: [], next: 0 };
-    countMemo.set(nodeInfo, memo);
-  } else {
-    const i = memo.ids.indexOf(c.countKey);
-    if (i >= 0) return memo.counts[i] as number;
+  if (nodeInfo.pods.length === 0 || !selector.selectable || selector.isEmpty()) return 0;
+  let counts = nodeCountsByKey.get(c.countKey);
+  if (counts === undefined) {
+    // Count keys name (namespace, selector): the same key always counts the same pods.
+    if (nodeCountsByKey.size >= MAX_NODE_COUNTS) nodeCountsByKey.clear();
+    nodeCountsByKey.set(c.countKey, (counts = new NodeCounts(selector, namespace)));
   }
+  return counts.get(nodeInfo);
+}
+
+function countPods(pods: readonly PodInfo[], selector: LabelSelector, namespace: string): number {
   let count = 0;
-  for (const p of nodeInfo.pods) {
-    const meta = p.pod.metadata;
+  for (let i = 0; i < pods.length; i++) {
+    const meta = (pods[i] as PodInfo).pod.metadata;
     // Terminating pods are leaving: they do not count.
     if (meta?.deletionTimestamp || (meta?.namespace ?? '') !== namespace) continue;
-    if (selectorMatches(selector, meta?.labels ?? {})) count++;
-  }
-  if (memo.ids.length < MAX_MEMO_ENTRIES_PER_NODE) {
-    memo.ids.push(c.countKey);
-    memo.counts.push(count);
-  } else {
-    memo.ids[memo.next] = c.countKey;
-    memo.counts[memo.next] = count;
-    memo.next = (memo.next + 1) % MAX_MEMO_ENTRIES_PER_NODE;
+    if (selectorMatches(selector, meta?.labels ?? EMPTY_LABELS)) count++;
   }
   return count;
 }
@@ -242,8 +266,9 @@ const MAX_DOMAIN_COUNTERS = 32;
 
 /**
  * Matching pods per topology domain over all nodes, for one (namespace, selector,
- * topology key). Each refresh recounts only nodes whose NodeInfo or generation changed,
- * so a cycle costs one generation check per node instead of a walk over every pod.
+ * topology key). Each refresh recounts only the nodes that changed since the last one:
+ * those the snapshot's change log names when it has one (a few per cycle), else every
+ * node whose NodeInfo or generation differs from what was counted.
  */
 class DomainCounter {
   private infos: (NodeInfo | undefined)[] = [];
@@ -251,6 +276,7 @@ class DomainCounter {
   private domains: (string | undefined)[] = [];
   private counts: number[] = [];
   private readonly totals = new Map<string, number>();
+  private cursor: ChangeCursor | undefined = undefined;
 
   constructor(
     private readonly constraint: SpreadConstraint,
@@ -259,7 +285,19 @@ class DomainCounter {
     private readonly missingDomain: string | undefined,
   ) {}
 
-  refresh(nodes: readonly NodeInfo[]): ReadonlyMap<string, number> {
+  refresh(snapshot: NodeInfoLister): ReadonlyMap<string, number> {
+    const nodes = snapshot.list();
+    const changes = snapshot.changesSince?.(this.cursor);
+    this.cursor = changes?.cursor;
+    if (changes?.indexes !== undefined && this.infos.length === nodes.length) {
+      const indexes = changes.indexes;
+      for (let k = changes.from; k < indexes.length; k++) {
+        const i = indexes[k] as number;
+        const info = nodes[i] as NodeInfo;
+        if (this.infos[i] !== info || this.generations[i] !== info.generation) this.replace(i, info);
+      }
+      return this.totals;
+    }
     for (let i = 0; i < nodes.length; i++) {
       const info = nodes[i] as NodeInfo;
       if (this.infos[i] !== info || this.generations[i] !== info.generation) this.replace(i, info);
@@ -276,8 +314,7 @@ class DomainCounter {
 
   private replace(i: number, info: NodeInfo): void {
     if (this.infos[i] !== undefined) this.add(this.domains[i], -(this.counts[i] as number));
-    const node = info.node;
-    const domain = node ? nodeLabels(node)[this.constraint.topologyKey] ?? this.missingDomain : undefined;
+    const domain = info.node !== undefined ? info.labels[this.constraint.topologyKey] ?? this.missingDomain : undefined;
     const count = domain === undefined ? 0 : countMatchingPods(info, this.constraint, this.namespace);
     this.infos[i] = info;
     this.generations[i] = info.generation;
@@ -368,6 +405,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   private readonly defaultSelectorFn: DefaultSelectorFn | undefined;
   /** Per-domain totals by (namespace + selector, topology key), least recently used first. */
   private readonly domainCounters = new Map<string, DomainCounter>();
+  private readonly preScoreState = new StateSlot<PreScoreState>(PRE_SCORE_STATE_KEY);
 
   constructor(
     private readonly handle: Handle,
@@ -384,10 +422,11 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     if (own && own.length > 0) return filterConstraints(own, pod, action);
     // Cheap exit before computing a selector: most defaults are ScheduleAnyway only.
     if (!this.defaultSelectorFn || !this.defaultConstraints.some((c) => c.whenUnsatisfiable === action)) return [];
-    const constraints = filterConstraints(this.defaultConstraints, pod, action);
-    if (typeof constraints === 'string' || constraints.length === 0) return constraints;
+    // Pods no Service or controller selects (an empty selector) get no default constraints.
     const selector = this.defaultSelectorFn(pod);
     if (!selector.selectable || selector.isEmpty()) return [];
+    const constraints = filterConstraints(this.defaultConstraints, pod, action);
+    if (typeof constraints === 'string' || constraints.length === 0) return constraints;
     const ns = pod.metadata?.namespace ?? '';
     const countKey = countKeyId(ns, selector);
     return constraints.map((c) => ({ ...c, selector, countKey }));
@@ -454,11 +493,10 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   }
 
   filter(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    const node = nodeInfo.node;
-    if (!node) return NODE_NOT_FOUND;
+    if (nodeInfo.node === undefined) return NODE_NOT_FOUND;
     const s = readState<PreFilterState>(state, PRE_FILTER_STATE_KEY);
     if (isStatus(s)) return s;
-    const set = nodeLabels(node);
+    const set = nodeInfo.labels;
     const own = podLabels(pod);
     for (let i = 0; i < s.constraints.length; i++) {
       const c = s.constraints[i] as SpreadConstraint;
@@ -484,20 +522,22 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     const podCounts = constraints.map(() => new Map<string, number>());
     const topologySize = constraints.map(() => 0);
     for (const nodeInfo of filteredNodes) {
-      const set = nodeLabels(nodeInfo.node);
+      const set = nodeInfo.labels;
       if (requireAllTopologies && !nodeHasAllTopologyKeys(set, constraints)) {
         ignoredNodes.add(nodeInfo.name);
         continue;
       }
-      constraints.forEach((c, i) => {
-        if (c.topologyKey === LABEL_HOSTNAME) return;
+      for (let i = 0; i < constraints.length; i++) {
+        const c = constraints[i] as SpreadConstraint;
+        // Per-node (hostname) counts are taken in Score.
+        if (c.topologyKey === LABEL_HOSTNAME) continue;
         const value = set[c.topologyKey] ?? '';
         const counts = podCounts[i] as Map<string, number>;
         if (!counts.has(value)) {
           counts.set(value, 0);
           topologySize[i] = (topologySize[i] as number) + 1;
         }
-      });
+      }
     }
     const weights = constraints.map((c, i) =>
       topologyNormalizingWeight(c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignoredNodes.size : (topologySize[i] as number)),
@@ -512,7 +552,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       const everyNodeIncluded = (c.nodeAffinityPolicy !== 'Honor' || !required.restricts) && c.nodeTaintsPolicy !== 'Honor';
       if (everyNodeIncluded && (!requireAllTopologies || constraints.length === 1)) {
         // The common case: per-domain totals kept up to date across cycles.
-        const totals = this.domainCounter(c, ns, requireAllTopologies).refresh(allNodes);
+        const totals = this.domainCounter(c, ns, requireAllTopologies).refresh(this.handle.snapshot());
         for (const value of counts.keys()) counts.set(value, totals.get(value) ?? 0);
         continue;
       }
@@ -527,7 +567,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
         if (current !== undefined) counts.set(value, current + countMatchingPods(nodeInfo, c, ns));
       }
     }
-    state.write(PRE_SCORE_STATE_KEY, { constraints, ignoredNodes, podCounts, weights } satisfies PreScoreState);
+    this.preScoreState.write(state, { constraints, ignoredNodes, podCounts, weights });
     return SUCCESS;
   }
 
@@ -545,11 +585,11 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   }
 
   /** The weighted number of matching pods in the node's domains (fewer is better; normalized later). */
-  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
-    const s = readState<PreScoreState>(state, PRE_SCORE_STATE_KEY);
-    if (isStatus(s)) return { score: 0, status: s };
-    if (s.ignoredNodes.has(nodeInfo.name)) return { score: 0, status: SUCCESS };
-    const set = nodeLabels(nodeInfo.node);
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number | Status {
+    const s = this.preScoreState.read(state);
+    if (s === undefined) return missingState(PRE_SCORE_STATE_KEY);
+    if (s.ignoredNodes.size > 0 && s.ignoredNodes.has(nodeInfo.name)) return 0;
+    const set = nodeInfo.labels;
     const ns = pod.metadata?.namespace ?? '';
     let score = 0;
     for (let i = 0; i < s.constraints.length; i++) {
@@ -559,22 +599,23 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       const count = c.topologyKey === LABEL_HOSTNAME ? countMatchingPods(nodeInfo, c, ns) : ((s.podCounts[i] as Map<string, number>).get(value) ?? 0);
       score += scoreForCount(count, c.maxSkew, s.weights[i] as number);
     }
-    return { score: Math.round(score), status: SUCCESS };
+    return Math.round(score);
   }
 
   /** Fewest matching pods scores 100; ignored nodes score 0. */
   normalizeScore(state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
-    const s = readState<PreScoreState>(state, PRE_SCORE_STATE_KEY);
-    if (isStatus(s)) return s;
+    const s = this.preScoreState.read(state);
+    if (s === undefined) return missingState(PRE_SCORE_STATE_KEY);
+    const ignored = s.ignoredNodes.size > 0 ? s.ignoredNodes : undefined;
     let min = Number.MAX_SAFE_INTEGER;
     let max = 0;
     for (const n of scores) {
-      if (s.ignoredNodes.has(n.name)) continue;
+      if (ignored?.has(n.name)) continue;
       if (n.score < min) min = n.score;
       if (n.score > max) max = n.score;
     }
     for (const n of scores) {
-      if (s.ignoredNodes.has(n.name)) n.score = 0;
+      if (ignored?.has(n.name)) n.score = 0;
       else if (max === 0) n.score = MAX_NODE_SCORE;
       else n.score = Math.trunc((MAX_NODE_SCORE * (max + min - n.score)) / max);
     }

@@ -11,6 +11,12 @@ export const NAME = 'PrioritySort';
 export interface QueuedPodInfoLike {
   readonly pod: Pod;
   readonly timestamp: number;
+  /**
+   * spec.priority as the queue cached it (priority is immutable): a heap of thousands
+   * of pods compares dozens of times per pop, and reading it off the pod each time
+   * costs a cache miss or two per comparison.
+   */
+  readonly priority?: number;
 }
 
 /** The QueueSort extension point: exactly one plugin orders the active queue. */
@@ -20,8 +26,8 @@ export interface QueueSortPlugin extends Plugin {
 
 /** PrioritySort.Less: spec.priority descending, then earlier timestamp first. */
 export function prioritySortLess(a: QueuedPodInfoLike, b: QueuedPodInfoLike): boolean {
-  const pa = podPriority(a.pod);
-  const pb = podPriority(b.pod);
+  const pa = a.priority ?? podPriority(a.pod);
+  const pb = b.priority ?? podPriority(b.pod);
   return pa > pb || (pa === pb && a.timestamp < b.timestamp);
 }
 

@@ -17,6 +17,7 @@ import {
   type PreScorePlugin,
   type ScorePlugin,
   type Status,
+  StateSlot,
 } from '../../framework/types.js';
 import {
   asNode,
@@ -24,8 +25,7 @@ import {
   defaultNormalizeScore,
   findUntoleratedTaint,
   isDoNotScheduleTaint,
-  isStatus,
-  readState,
+  missingState,
   tolerationsTolerateTaint,
 } from '../helper/index.js';
 
@@ -49,30 +49,32 @@ function preferNoScheduleTolerations(tolerations: readonly Toleration[] | undefi
 export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
   readonly name = NAME;
 
+  private readonly preScoreState = new StateSlot<Toleration[]>(PRE_SCORE_STATE_KEY);
+
   filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status {
-    const taints = nodeInfo.node?.spec?.taints;
-    if (!taints || taints.length === 0) return SUCCESS;
-    const taint = untoleratedOn(nodeInfo.node, pod);
+    const taints = nodeInfo.taints;
+    if (taints.length === 0) return SUCCESS;
+    const taint = findUntoleratedTaint(taints, pod.spec?.tolerations, isDoNotScheduleTaint);
     if (!taint) return SUCCESS;
     return { code: Code.UnschedulableAndUnresolvable, reasons: [untoleratedTaintReason(taint.key, taint.value)] };
   }
 
   preScore(state: CycleState, pod: Pod): Status {
-    state.write(PRE_SCORE_STATE_KEY, preferNoScheduleTolerations(pod.spec?.tolerations));
+    this.preScoreState.write(state, preferNoScheduleTolerations(pod.spec?.tolerations));
     return SUCCESS;
   }
 
   /** The number of PreferNoSchedule taints the pod does not tolerate (fewer is better). */
-  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): { score: number; status: Status } {
-    const tolerations = readState<Toleration[]>(state, PRE_SCORE_STATE_KEY);
-    if (isStatus(tolerations)) return { score: 0, status: tolerations };
-    const taints = nodeInfo.node?.spec?.taints;
-    if (!taints) return { score: 0, status: SUCCESS };
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number | Status {
+    const tolerations = this.preScoreState.read(state);
+    if (tolerations === undefined) return missingState(PRE_SCORE_STATE_KEY);
+    const taints = nodeInfo.taints;
+    if (taints.length === 0) return 0;
     let intolerable = 0;
     for (const taint of taints) {
       if (taint.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(tolerations, taint)) intolerable++;
     }
-    return { score: intolerable, status: SUCCESS };
+    return intolerable;
   }
 
   normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): Status {

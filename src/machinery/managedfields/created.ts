@@ -1,0 +1,175 @@
+// The fields a create sets, straight to FieldsV1: what compare(zero, object)
+// (added plus modified) reports for a new object, built in one walk over the
+// object without field sets or set algebra. The field manager uses it when a
+// create has no managedFields to merge with, the common case; shapes the walk
+// does not handle (a value of another shape than the kind's empty object has
+// there) return undefined and take the general path. Pure.
+
+import { compareGoStrings } from '../validation/index.js';
+import type { FieldSet, FieldsV1 } from './fieldset.js';
+import { comparePE, fieldKey, jsonEqual, serializePE, serializePEOnce, type PathElement } from './pathelement.js';
+import { DEDUCED, resolveAtom, type Atom, type ListAtom, type MapAtom } from './schema.js';
+import { listItemPE } from './typed.js';
+
+type JsonObject = Record<string, unknown>;
+
+/** The walk met a shape it leaves to compare (a removal, or a filled-in atomic value). */
+class Unsupported {}
+const UNSUPPORTED = new Unsupported();
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isEmptyObject(obj: object): boolean {
+  for (const _key in obj) return false;
+  return true;
+}
+
+/**
+ * Sorts names in Go's (UTF-8 byte) order: the native UTF-16 sort agrees unless
+ * surrogates are involved, which the adjacent-pair check catches.
+ */
+function sortGoStrings(names: string[]): void {
+  if (names.length < 2) return;
+  names.sort();
+  for (let i = 1; i < names.length; i++) {
+    if (compareGoStrings(names[i - 1]!, names[i]!) > 0) {
+      names.sort(compareGoStrings);
+      return;
+    }
+  }
+}
+
+function fieldAtom(map: MapAtom, name: string): Atom {
+  return map.field(name) ?? map.elem ?? DEDUCED;
+}
+
+/** A member leaf: `{}`. */
+function leaf(): FieldsV1 {
+  return {};
+}
+
+/** A value nobody had: itself and everything below it are added (compareNode with no left side). */
+function added(value: unknown, atom: Atom): FieldsV1 {
+  const a = resolveAtom(atom, value);
+  if (a.kind === 'scalar' || a.atomic) return leaf();
+  if (a.kind === 'list') return Array.isArray(value) && value.length > 0 ? listItems(a, value, true) : leaf();
+  if (!isObject(value)) return leaf();
+  const keys: string[] = [];
+  for (const key in value) if (value[key] !== undefined) keys.push(key);
+  if (keys.length === 0) return leaf();
+  sortGoStrings(keys);
+  const out: FieldsV1 = { '.': {} };
+  for (const key of keys) out[fieldKey(key)] = added(value[key], fieldAtom(a, key));
+  return out;
+}
+
+/** The items of an associative list, all added, in upstream's order (first occurrence of each key). */
+function listItems(a: ListAtom, list: readonly unknown[], member: boolean): FieldsV1 {
+  const items: { pe: PathElement; key: string; value: unknown }[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < list.length; i++) {
+    let pe: PathElement;
+    try {
+      pe = listItemPE(a, i, list[i]);
+    } catch {
+      continue; // compare skips items without a key
+    }
+    const key = serializePEOnce(pe);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    items.push({ pe, key, value: list[i] });
+  }
+  if (items.length > 1) items.sort((x, y) => comparePE(x.pe, y.pe));
+  const out: FieldsV1 = member && items.length > 0 ? { '.': {} } : {};
+  for (const item of items) out[item.key] = added(item.value, a.elem);
+  return out;
+}
+
+/**
+ * compareNode(zero, value) for a part of the object the kind's empty object
+ * has (`zero` defined): undefined when nothing differs. `value` undefined
+ * means the caller's map lacks the key, which the empty object fills in.
+ */
+function fromZero(zero: unknown, value: unknown, atom: Atom): FieldsV1 | undefined {
+  if (value === undefined || zero === value) return undefined;
+  const al = resolveAtom(atom, zero);
+  const a = resolveAtom(atom, value);
+  if (al !== a) throw UNSUPPORTED;
+  if (a.kind === 'scalar') return jsonEqual(zero, value) ? undefined : leaf();
+  if (a.kind === 'list') {
+    const ll = Array.isArray(zero) ? zero : undefined;
+    const rl = Array.isArray(value) ? value : undefined;
+    if (a.atomic || ((!ll || ll.length === 0) && (!rl || rl.length === 0))) return jsonEqual(zero, value) ? undefined : leaf();
+    if (ll && ll.length > 0) throw UNSUPPORTED;
+    const out = listItems(a, rl!, false);
+    return isEmptyObject(out) ? undefined : out;
+  }
+  const lm = isObject(zero) ? zero : undefined;
+  const rm = isObject(value) ? value : undefined;
+  const lEmpty = !lm || isEmptyObject(lm);
+  // A filled-in atomic struct, or a struct replaced by a non-object: compare knows best.
+  if (!lEmpty && (a.atomic || !rm)) throw UNSUPPORTED;
+  if (a.atomic || (lEmpty && (!rm || isEmptyObject(rm)))) return jsonEqual(zero, value) ? undefined : leaf();
+  const keys: string[] = [];
+  if (lm) for (const key in lm) if (lm[key] !== undefined) keys.push(key);
+  if (rm) for (const key in rm) if (rm[key] !== undefined && !(lm && lm[key] !== undefined)) keys.push(key);
+  sortGoStrings(keys);
+  let out: FieldsV1 | undefined;
+  for (const key of keys) {
+    const z = lm?.[key];
+    const v = rm?.[key];
+    const d = z === undefined ? added(v, fieldAtom(a, key)) : fromZero(z, v, fieldAtom(a, key));
+    if (d !== undefined) (out ??= {})[fieldKey(key)] = d;
+  }
+  return out;
+}
+
+function isMemberNode(node: FieldsV1): boolean {
+  return '.' in node || isEmptyObject(node);
+}
+
+function hasChildren(node: FieldsV1): boolean {
+  for (const key in node) if (key !== '.') return true;
+  return false;
+}
+
+/** FieldSet difference (or recursiveDifference) applied in place to fresh FieldsV1 of this walk. */
+function subtract(fields: FieldsV1, set: FieldSet, recursive: boolean): void {
+  for (const e of set.entries()) {
+    const key = serializePE(e.pe);
+    const node = fields[key];
+    if (!node) continue;
+    if (recursive && e.member) {
+      delete fields[key];
+      continue;
+    }
+    const member = isMemberNode(node) && !e.member;
+    if (e.child && hasChildren(node)) subtract(node, e.child, recursive);
+    const children = hasChildren(node);
+    if (!member && !children) delete fields[key];
+    else if (!children) fields[key] = leaf();
+    else if (!member) delete node['.'];
+  }
+}
+
+/**
+ * The FieldsV1 of what creating `obj` sets, as updateCore computes it against
+ * the kind's empty object: `{ fields }` (undefined fields when it sets nothing
+ * anyone owns), or undefined when the general path must decide.
+ * `ignored` is removed with everything below it, `strip` member by member.
+ */
+export function createdFieldsV1(zero: Readonly<JsonObject>, obj: JsonObject, root: Atom, ignored: FieldSet | undefined, strip: FieldSet): { fields: FieldsV1 | undefined } | undefined {
+  let fields: FieldsV1 | undefined;
+  try {
+    fields = fromZero(zero, obj, root);
+  } catch (err) {
+    if (err === UNSUPPORTED) return undefined;
+    throw err;
+  }
+  if (!fields) return { fields: undefined };
+  if (ignored) subtract(fields, ignored, true);
+  subtract(fields, strip, false);
+  return { fields: isEmptyObject(fields) ? undefined : fields };
+}
