@@ -75,6 +75,8 @@ export class NodeTree {
 
 /** Changes logged before the log starts over (readers then look at every node once). */
 const MAX_CHANGE_LOG = 65_536;
+/** Epochs are unique across snapshots, so a cursor of one snapshot never fits another. */
+let lastEpoch = 0;
 
 /** What one scheduling cycle sees: copies of the cache's NodeInfos. */
 export class Snapshot implements NodeInfoLister {
@@ -83,8 +85,8 @@ export class Snapshot implements NodeInfoLister {
   readonly listIndex = new Map<string, number>();
   havePodsWithAffinity: MutableNodeInfo[] = [];
   havePodsWithRequiredAntiAffinity: MutableNodeInfo[] = [];
-  /** Bumped whenever list positions change meaning (a rebuilt list, a restarted log). */
-  private epoch = 1;
+  /** Renewed whenever list positions change meaning (a rebuilt list, a restarted log). */
+  private epoch = ++lastEpoch;
   /** Positions in the list updated in place during this epoch, in order. */
   private changeLog: number[] = [];
 
@@ -96,7 +98,7 @@ export class Snapshot implements NodeInfoLister {
 
   /** The list was rebuilt: positions mean other nodes now. */
   listRebuilt(): void {
-    this.epoch++;
+    this.epoch = ++lastEpoch;
     this.changeLog = [];
   }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkLeaksAfterAll } from '../../../testing/index.js';
+import { SchedulerCache } from '../../cache.js';
+import type { MutableNodeInfo } from '../../framework/nodeinfo.js';
 import { Code, QueueingHint, type Status } from '../../framework/types.js';
 import { TestSnapshot, makeNode, makePod, runFilter, runScore, summarize, type PodBuilder } from '../helper/testing.js';
 import { NodeResourcesBalancedAllocation, NodeResourcesFit } from './index.js';
@@ -114,6 +116,28 @@ describe('NodeResourcesBalancedAllocation', () => {
   it('skips best-effort pods', () => {
     const snapshot = new TestSnapshot([makeNode('n').allocatable({ cpu: '4000m', memory: '10000' }).obj()]);
     assert.equal((runScore(plugin, makePod('p').req().obj(), snapshot.list()) as Status).code, Code.Skip);
+  });
+});
+
+describe('resource scores across cycles', () => {
+  it('scores snapshot nodes like fresh copies while pods land on them and requests vary', () => {
+    const cache = new SchedulerCache();
+    for (let i = 0; i < 6; i++) cache.addNode(makeNode(`n${i}`).allocatable({ cpu: '4', memory: '8Gi', pods: '110' }).obj());
+    const plugins = [new NodeResourcesFit(), new NodeResourcesFit({ scoringStrategy: { type: 'MostAllocated' } }), new NodeResourcesBalancedAllocation()];
+    const small = makePod('small').req({ cpu: '250m', memory: '512Mi' }).obj();
+    const large = makePod('large').req({ cpu: '1', memory: '1Gi' }).obj();
+    const wide = makePod('wide').req({ cpu: '250m', memory: '2Gi' }).obj();
+    const tall = makePod('tall').req({ cpu: '1', memory: '2Gi' }).obj();
+    let placed = 0;
+    for (const [pod, onto] of [[small, 'n0'], [small, 'n0'], [large, 'n3'], [small, 'n5'], [wide, 'n2'], [tall, 'n1'], [large, 'n0']] as const) {
+      const snapshot = cache.updateSnapshot();
+      // Copies outside the snapshot (slot -1) are always scored from scratch.
+      const copies = snapshot.list().map((n) => (n as MutableNodeInfo).clone());
+      for (const plugin of plugins) {
+        assert.deepEqual(runScore(plugin, pod, snapshot.list()), runScore(plugin, pod, copies), `${plugin.name} before ${pod.metadata?.name} on ${onto}`);
+      }
+      cache.addPod({ ...pod, metadata: { ...pod.metadata, name: `placed-${placed}`, uid: `placed-${placed++}` }, spec: { ...pod.spec!, nodeName: onto } });
+    }
   });
 });
 

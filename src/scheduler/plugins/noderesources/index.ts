@@ -179,6 +179,45 @@ function resourceKind(name: string): number {
   }
 }
 
+/**
+ * Scores remembered by snapshot slot (NodeInfo.slot) with what they were computed from:
+ * the node's generation and the pod's cpu and memory requests. A cycle scores hundreds
+ * of nodes, and between two visits of a node only the few that got a pod change.
+ */
+class SlotScores {
+  private generations = new Float64Array(0);
+  private cpu = new Float64Array(0);
+  private memory = new Float64Array(0);
+  private scores = new Float64Array(0);
+
+  /** The remembered score, or -1. */
+  get(slot: number, generation: number, cpu: number, memory: number): number {
+    if (slot >= this.scores.length || this.generations[slot] !== generation || this.cpu[slot] !== cpu || this.memory[slot] !== memory) return -1;
+    return this.scores[slot]!;
+  }
+
+  set(slot: number, generation: number, cpu: number, memory: number, score: number): void {
+    if (slot >= this.scores.length) this.grow(slot + 1);
+    this.generations[slot] = generation;
+    this.cpu[slot] = cpu;
+    this.memory[slot] = memory;
+    this.scores[slot] = score;
+  }
+
+  private grow(size: number): void {
+    const capacity = Math.max(size, this.scores.length * 2, 64);
+    const grown = (old: Float64Array) => {
+      const next = new Float64Array(capacity);
+      next.set(old);
+      return next;
+    };
+    this.generations = grown(this.generations);
+    this.cpu = grown(this.cpu);
+    this.memory = grown(this.memory);
+    this.scores = grown(this.scores);
+  }
+}
+
 const enum Strategy {
   LeastAllocated,
   MostAllocated,
@@ -199,6 +238,7 @@ class ResourceAllocationScorer {
   private readonly fractions: Float64Array;
   /** The resources are cpu then memory (the default): score() takes a straight path. */
   private readonly cpuThenMemory: boolean;
+  private readonly remembered = new SlotScores();
 
   constructor(
     readonly resources: readonly ResourceSpec[],
@@ -221,38 +261,20 @@ class ResourceAllocationScorer {
   }
 
   score(nodeInfo: NodeInfo, podRequests: readonly number[]): number {
+    if (this.cpuThenMemory) {
+      const slot = nodeInfo.slot;
+      if (slot < 0) return this.scoreCPUThenMemory(nodeInfo, podRequests);
+      const remembered = this.remembered.get(slot, nodeInfo.generation, podRequests[0]!, podRequests[1]!);
+      if (remembered >= 0) return remembered;
+      const score = this.scoreCPUThenMemory(nodeInfo, podRequests);
+      this.remembered.set(slot, nodeInfo.generation, podRequests[0]!, podRequests[1]!, score);
+      return score;
+    }
     const n = nodeInfo.numbers;
     const b = nodeInfo.base;
     const requestedCPU = b + (this.useRequested ? NodeNumber.RequestedMilliCPU : NodeNumber.NonZeroRequestedMilliCPU);
     const requestedMemory = b + (this.useRequested ? NodeNumber.RequestedMemory : NodeNumber.NonZeroRequestedMemory);
     const strategy = this.strategy;
-    if (this.cpuThenMemory) {
-      // The loop below for exactly [cpu, memory], without it (hundreds of calls per cycle).
-      const allocCPU = n[b + NodeNumber.AllocatableMilliCPU]!;
-      const allocMemory = n[b + NodeNumber.AllocatableMemory]!;
-      const reqCPU = n[requestedCPU]! + podRequests[0]!;
-      const reqMemory = n[requestedMemory]! + podRequests[1]!;
-      if (strategy === Strategy.Balanced) {
-        // With one resource (or none) the deviation is 0.
-        if (allocCPU === 0 || allocMemory === 0) return MAX_NODE_SCORE;
-        const std = Math.abs((Math.min(reqCPU / allocCPU, 1) - Math.min(reqMemory / allocMemory, 1)) / 2);
-        return Math.trunc((1 - std) * MAX_NODE_SCORE);
-      }
-      const least = strategy === Strategy.LeastAllocated;
-      let weighted = 0;
-      let weightSum = 0;
-      if (allocCPU !== 0) {
-        const weight = this.weights[0]!;
-        weighted += (least ? leastRequestedScore(reqCPU, allocCPU) : mostRequestedScore(reqCPU, allocCPU)) * weight;
-        weightSum += weight;
-      }
-      if (allocMemory !== 0) {
-        const weight = this.weights[1]!;
-        weighted += (least ? leastRequestedScore(reqMemory, allocMemory) : mostRequestedScore(reqMemory, allocMemory)) * weight;
-        weightSum += weight;
-      }
-      return weightSum === 0 ? 0 : Math.trunc(weighted / weightSum);
-    }
     let weighted = 0;
     let weightSum = 0;
     let count = 0;
@@ -296,6 +318,37 @@ class ResourceAllocationScorer {
     }
     if (strategy !== Strategy.Balanced) return weightSum === 0 ? 0 : Math.trunc(weighted / weightSum);
     return balancedScore(this.fractions, count, total);
+  }
+
+  /** score() for exactly [cpu, memory]: the loop in score() without the loop (hundreds of calls per cycle). */
+  private scoreCPUThenMemory(nodeInfo: NodeInfo, podRequests: readonly number[]): number {
+    const n = nodeInfo.numbers;
+    const b = nodeInfo.base;
+    const strategy = this.strategy;
+    const allocCPU = n[b + NodeNumber.AllocatableMilliCPU]!;
+    const allocMemory = n[b + NodeNumber.AllocatableMemory]!;
+    const reqCPU = n[b + (this.useRequested ? NodeNumber.RequestedMilliCPU : NodeNumber.NonZeroRequestedMilliCPU)]! + podRequests[0]!;
+    const reqMemory = n[b + (this.useRequested ? NodeNumber.RequestedMemory : NodeNumber.NonZeroRequestedMemory)]! + podRequests[1]!;
+    if (strategy === Strategy.Balanced) {
+      // With one resource (or none) the deviation is 0.
+      if (allocCPU === 0 || allocMemory === 0) return MAX_NODE_SCORE;
+      const std = Math.abs((Math.min(reqCPU / allocCPU, 1) - Math.min(reqMemory / allocMemory, 1)) / 2);
+      return Math.trunc((1 - std) * MAX_NODE_SCORE);
+    }
+    const least = strategy === Strategy.LeastAllocated;
+    let weighted = 0;
+    let weightSum = 0;
+    if (allocCPU !== 0) {
+      const weight = this.weights[0]!;
+      weighted += (least ? leastRequestedScore(reqCPU, allocCPU) : mostRequestedScore(reqCPU, allocCPU)) * weight;
+      weightSum += weight;
+    }
+    if (allocMemory !== 0) {
+      const weight = this.weights[1]!;
+      weighted += (least ? leastRequestedScore(reqMemory, allocMemory) : mostRequestedScore(reqMemory, allocMemory)) * weight;
+      weightSum += weight;
+    }
+    return weightSum === 0 ? 0 : Math.trunc(weighted / weightSum);
   }
 }
 
