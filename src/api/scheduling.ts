@@ -70,9 +70,18 @@ export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
   }
 }
 
+/** TolerationsTolerateTaint: some toleration tolerates the taint. */
+export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
+  if (!tolerations) return false;
+  for (const t of tolerations) if (toleratesTaint(t, taint)) return true;
+  return false;
+}
+
 /** FindMatchingUntoleratedTaint: the first taint passing filter that no toleration tolerates. */
-export function findUntoleratedTaint(taints: readonly Taint[], tolerations: readonly Toleration[], filter: (taint: Taint) => boolean): Taint | undefined {
-  return taints.find((taint) => filter(taint) && !tolerations.some((t) => toleratesTaint(t, taint)));
+export function findUntoleratedTaint(taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined, filter: (taint: Taint) => boolean): Taint | undefined {
+  if (!taints) return undefined;
+  for (const taint of taints) if (filter(taint) && !tolerationsTolerateTaint(tolerations, taint)) return taint;
+  return undefined;
 }
 
 /** GetMatchingTolerations: whether every taint is tolerated, and the first toleration tolerating each. */

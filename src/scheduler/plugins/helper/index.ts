@@ -3,7 +3,7 @@
 // selectors (required node affinity, preferred terms), fast label matching, and the
 // cycle-state plumbing. Pure: no I/O.
 
-import type { Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import type { Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, Pod, PreferredSchedulingTerm, Taint } from 'kubernetes-types/core/v1.js';
 import { labels } from '../../../machinery/index.js';
 import { Code, status, type CycleState, type NodeScore, type Status } from '../../framework/types.js';
 
@@ -78,44 +78,11 @@ export function defaultNormalizeScore(maxPriority: number, reverse: boolean, sco
 
 // ---- taints and tolerations -------------------------------------------------------------
 
-/** Toleration.ToleratesTaint. */
-export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  switch (toleration.operator ?? '') {
-    case '':
-    case 'Equal':
-      return (toleration.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** TolerationsTolerateTaint: some toleration tolerates the taint. */
-export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
-  if (!tolerations) return false;
-  for (const t of tolerations) if (toleratesTaint(t, taint)) return true;
-  return false;
-}
+export { findUntoleratedTaint, toleratesTaint, tolerationsTolerateTaint } from '../../../api/scheduling.js';
 
 /** helper.DoNotScheduleTaintsFilterFunc: NoSchedule and NoExecute taints keep pods off a node. */
 export function isDoNotScheduleTaint(taint: Taint): boolean {
   return taint.effect === 'NoSchedule' || taint.effect === 'NoExecute';
-}
-
-/** FindMatchingUntoleratedTaint: the first taint passing the filter that no toleration tolerates. */
-export function findUntoleratedTaint(
-  taints: readonly Taint[] | undefined,
-  tolerations: readonly Toleration[] | undefined,
-  filter: (taint: Taint) => boolean,
-): Taint | undefined {
-  if (!taints) return undefined;
-  for (const taint of taints) {
-    if (filter(taint) && !tolerationsTolerateTaint(tolerations, taint)) return taint;
-  }
-  return undefined;
 }
 
 // ---- node selectors (component-helpers/scheduling/corev1/nodeaffinity) --------------------
