@@ -4,3 +4,4 @@ export { ensurePki, issueCertificate, type ClusterPki, type KeyPairPem } from '.
 export { writeKubeconfig, kubeconfigYaml } from './kubeconfig.js';
 export { StatusError, isStatusError, type Status } from './status.js';
 export type { UserInfo, Authorizer } from './auth.js';
+export { bootstrapTokenSecret, generateBootstrapToken, parseBootstrapToken, BOOTSTRAP_TOKEN_NAMESPACE, type BootstrapToken } from './bootstrap-tokens.js';

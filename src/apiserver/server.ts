@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { BUILTIN_RESOURCES, type ResourceInfo } from '../api/resources.js';
-import type { KubeObject } from '../api/types.js';
+import { isObject, type KubeObject } from '../api/types.js';
 import type { Store } from '../storage/index.js';
 import {
   ANONYMOUS,
@@ -35,6 +35,7 @@ import type { WatchSettings } from './watch-stream.js';
 import { bindPod, createVirtual, requestToken, type VirtualDeps } from './virtual.js';
 import { ServiceAllocator } from './service-allocator.js';
 import { serviceStrategy } from './service-strategy.js';
+import { BootstrapTokenAuthenticator } from './bootstrap-tokens.js';
 import { ServiceAccountTokens } from './serviceaccount-tokens.js';
 import { OpenApiService, type FieldValidation } from './openapi-service.js';
 import { CrdController } from './crd/index.js';
@@ -42,7 +43,7 @@ import { GarbageCollector, NamespaceController, type ResourceAccess } from '../c
 import type { ApiClient } from '../client/index.js';
 import { LoopbackClient } from './loopback.js';
 import { withDefaultTolerations } from './admission/defaulttolerationseconds.js';
-import type { Pod, ResourceQuota } from 'kubernetes-types/core/v1.js';
+import type { Pod, ResourceQuota, Secret } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import { admitPodPriority, SYSTEM_PRIORITY_CLASSES, validatePriorityClass } from './admission/priority.js';
@@ -126,7 +127,8 @@ export class ApiServer {
       now: () => this.now().getTime(),
     });
     this.tokens = new ServiceAccountTokens(options.pki.serviceAccountKeyPem, (kind, namespace, name) => this.lookup(kind, namespace, name));
-    const authenticators: Authenticator[] = [new ClientCertAuthenticator(), this.tokens];
+    const bootstrapTokens = new BootstrapTokenAuthenticator(async (namespace, name) => (await this.lookup('Secret', namespace, name)) as Secret | undefined, () => this.now());
+    const authenticators: Authenticator[] = [new ClientCertAuthenticator(), this.tokens, bootstrapTokens];
     if (options.tokenFile) authenticators.push(StaticTokenAuthenticator.fromFile(options.tokenFile));
     this.authenticator = new UnionAuthenticator(authenticators);
     this.authorizer = options.authorizer ?? new AuthenticatedAllowAuthorizer();
@@ -151,7 +153,8 @@ export class ApiServer {
     this.server = createServer(
       {
         key: options.pki.server.keyPem,
-        cert: options.pki.server.certPem,
+        // The chain includes the CA so that joining nodes can check it against a pinned hash.
+        cert: options.pki.server.certPem + options.pki.ca.certPem,
         ca: options.pki.ca.certPem,
         requestCert: true,
         rejectUnauthorized: false,
@@ -409,6 +412,11 @@ export class ApiServer {
     if (obj && group === 'scheduling.k8s.io' && plural === 'priorityclasses' && (verb === 'create' || verb === 'update')) {
       const refused = validatePriorityClass(verb === 'create' ? 'CREATE' : 'UPDATE', obj as unknown as PriorityClass, await this.cachedList<PriorityClass>('scheduling.k8s.io', 'v1', 'priorityclasses', ''));
       if (refused) throw refused;
+    }
+    if (obj && verb === 'create' && group === 'certificates.k8s.io' && plural === 'certificatesigningrequests') {
+      // The requester is recorded by the server, never taken from the client (approvers trust it).
+      const { name, uid, groups } = ctx.user;
+      obj.spec = { ...(isObject(obj.spec) ? obj.spec : {}), username: name, groups: [...groups], ...(uid ? { uid } : {}) };
     }
     if (verb !== 'create' || !store.info.namespaced) return;
     await this.admitNamespaceLifecycle(store, ctx, obj);

@@ -20,10 +20,13 @@ import { newNodeLifecycleController } from '../controllers/nodelifecycle/index.j
 import { newJobController } from '../controllers/job/index.js';
 import { newCronJobController } from '../controllers/cronjob/index.js';
 import { newTtlAfterFinishedController } from '../controllers/ttlafterfinished/index.js';
+import { newCsrApprovingController, newCsrSigningController } from '../controllers/certificates/index.js';
 
 export interface ControllerSettings {
   /** The cluster CA, published to every namespace as kube-root-ca.crt. */
   readonly caPem: string;
+  /** Its key: the kubelet signers issue node certificates with it. */
+  readonly caKeyPem: string;
   readonly nodeMonitorGracePeriodMs: number;
 }
 
@@ -53,6 +56,8 @@ export function builtinControllers(settings: ControllerSettings): NamedControlle
     },
     { name: 'taint-eviction-controller', factory: (ctx) => newTaintEvictionController(ctx) },
     { name: 'pod-garbage-collector', factory: (ctx) => newPodGCController(ctx) },
+    { name: 'certificatesigningrequest-approving-controller', factory: (ctx) => newCsrApprovingController(ctx) },
+    { name: 'certificatesigningrequest-signing-controller', factory: (ctx) => newCsrSigningController(ctx, { ca: { certPem: settings.caPem, keyPem: settings.caKeyPem } }) },
   ];
 }
 

@@ -63,6 +63,27 @@ program
     process.exitCode = await runKubectl(options.dataDir, args);
   });
 
+const token = program.command('token').description('bootstrap tokens that let nodes join the cluster (kubeadm token)');
+token
+  .command('create')
+  .description('create a bootstrap token for `skiff agent --token`')
+  .option('--data-dir <dir>', 'data directory of the cluster', process.env.SKIFF_DATA_DIR ?? '.skiff')
+  .option('--ttl <duration>', 'how long the token is valid (like 24h, 30m; 0: forever)', '24h')
+  .option('--description <text>', 'a note kept with the token')
+  .option('--print-join-command', 'print the whole `skiff agent` command, with the CA hash to check')
+  .action(async (options: { dataDir: string; ttl: string; description?: string; printJoinCommand?: boolean }) => {
+    const { createToken } = await import('./token.js');
+    await createToken(options);
+  });
+token
+  .command('list')
+  .description('list bootstrap tokens')
+  .option('--data-dir <dir>', 'data directory of the cluster', process.env.SKIFF_DATA_DIR ?? '.skiff')
+  .action(async (options: { dataDir: string }) => {
+    const { listTokens } = await import('./token.js');
+    await listTokens(options);
+  });
+
 const datastore = program.command('datastore').description('inspect a datastore');
 datastore
   .command('status')

@@ -77,7 +77,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
   const onError = (err: unknown, what: string) => process.stderr.write(`skiff: ${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   const gracePeriodMs = seconds('--node-monitor-grace-period', options.nodeMonitorGracePeriod, 40) * 1000;
   const components = new ControlPlaneComponents(api, {
-    controllers: options.disableControllerManager ? [] : builtinControllers({ caPem: pki.ca.certPem, nodeMonitorGracePeriodMs: gracePeriodMs }),
+    controllers: options.disableControllerManager ? [] : builtinControllers({ caPem: pki.ca.certPem, caKeyPem: pki.ca.keyPem, nodeMonitorGracePeriodMs: gracePeriodMs }),
     ...(options.disableScheduler ? {} : { scheduler: schedulerComponent() }),
     onError,
     log: step,

@@ -31,6 +31,7 @@ export const Resources = {
   poddisruptionbudgets: t('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
   priorityclasses: t('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false),
   storageclasses: t('storage.k8s.io', 'v1', 'StorageClass', 'storageclasses', false),
+  certificatesigningrequests: t('certificates.k8s.io', 'v1', 'CertificateSigningRequest', 'certificatesigningrequests', false),
 } as const satisfies Record<string, ResourceType>;
 
 /** apiVersion of a resource type ("v1", "apps/v1"). */

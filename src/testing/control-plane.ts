@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiServer, ensurePki } from '../apiserver/index.js';
+import { ApiServer, ensurePki, type ClusterPki } from '../apiserver/index.js';
 import { ApiEventRecorder, InformerFactory, realClock, type ApiClient, type Clock } from '../client/index.js';
 import type { Controller, ControllerContext, ControllerFactory } from '../controllers/index.js';
 import { openDatastore, type Store } from '../storage/index.js';
@@ -21,6 +21,8 @@ export interface ControlPlaneOptions {
 
 export interface TestControlPlane {
   readonly server: ApiServer;
+  /** The cluster's certificates (CA with key), for signers and TLS tests. */
+  readonly pki: ClusterPki;
   readonly store: Store;
   readonly client: ApiClient;
   readonly clock: Clock;
@@ -74,6 +76,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   };
 
   return {
+    pki,
     server,
     store,
     client,

@@ -435,8 +435,8 @@ export class GenericStore {
     const old = current.metadata ?? {};
     const incoming = next.metadata ?? {};
     let updated: KubeObject;
-    if (subresource === 'status') {
-      // A status write changes status only.
+    if (subresource === 'status' || subresource === 'approval') {
+      // A status write changes status only (a CSR's approval: its conditions).
       updated = { ...current, status: next.status };
     } else if (!subresource) {
       // A write of the main resource leaves status to the status subresource.
