@@ -20,6 +20,7 @@ import { newNodeLifecycleController } from '../controllers/nodelifecycle/index.j
 import { newJobController } from '../controllers/job/index.js';
 import { newCronJobController } from '../controllers/cronjob/index.js';
 import { newTtlAfterFinishedController } from '../controllers/ttlafterfinished/index.js';
+import { newNodeIpamController } from '../controllers/nodeipam/index.js';
 import { newCsrApprovingController, newCsrSigningController } from '../controllers/certificates/index.js';
 
 export interface ControllerSettings {
@@ -28,6 +29,8 @@ export interface ControllerSettings {
   /** Its key: the kubelet signers issue node certificates with it. */
   readonly caKeyPem: string;
   readonly nodeMonitorGracePeriodMs: number;
+  /** Pod addresses of the whole cluster; each node gets a /24 of it (kube-controller-manager --cluster-cidr). */
+  readonly clusterCIDR: string;
 }
 
 /** The controllers of kube-controller-manager's default set, in upstream's names. */
@@ -56,6 +59,7 @@ export function builtinControllers(settings: ControllerSettings): NamedControlle
     },
     { name: 'taint-eviction-controller', factory: (ctx) => newTaintEvictionController(ctx) },
     { name: 'pod-garbage-collector', factory: (ctx) => newPodGCController(ctx) },
+    { name: 'node-ipam-controller', factory: (ctx) => newNodeIpamController(ctx, { clusterCIDR: settings.clusterCIDR, nodeCidrMaskSize: 24 }) },
     { name: 'certificatesigningrequest-approving-controller', factory: (ctx) => newCsrApprovingController(ctx) },
     { name: 'certificatesigningrequest-signing-controller', factory: (ctx) => newCsrSigningController(ctx, { ca: { certPem: settings.caPem, keyPem: settings.caKeyPem } }) },
   ];

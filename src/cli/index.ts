@@ -21,6 +21,7 @@ interface ServerCliOptions {
   nodeMonitorGracePeriod: string;
   disableScheduler?: boolean;
   disableControllerManager?: boolean;
+  clusterCidr: string;
 }
 
 const program = new Command('skiff')
@@ -44,6 +45,7 @@ program
   .option('--min-request-timeout <seconds>', 'watches end after a random time between this and twice this', '1800')
   .option('--simulated-nodes <count>', 'hollow nodes to register with --runtime simulated', '1')
   .option('--node-monitor-grace-period <seconds>', 'how long a node may miss heartbeats before it is marked NotReady', '40')
+  .option('--cluster-cidr <cidr>', "pod addresses of the cluster; each node gets a /24 of it", '10.244.0.0/16')
   .option('--disable-scheduler', 'do not run the scheduler in this server')
   .option('--disable-controller-manager', 'do not run the controller manager in this server')
   .action(async (options: ServerCliOptions) => {

@@ -23,6 +23,7 @@ export interface ServerOptions {
   readonly nodeMonitorGracePeriod?: string;
   readonly disableScheduler?: boolean;
   readonly disableControllerManager?: boolean;
+  readonly clusterCidr?: string;
 }
 
 function seconds(flag: string, value: string | undefined, fallback: number): number {
@@ -77,7 +78,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
   const onError = (err: unknown, what: string) => process.stderr.write(`skiff: ${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   const gracePeriodMs = seconds('--node-monitor-grace-period', options.nodeMonitorGracePeriod, 40) * 1000;
   const components = new ControlPlaneComponents(api, {
-    controllers: options.disableControllerManager ? [] : builtinControllers({ caPem: pki.ca.certPem, caKeyPem: pki.ca.keyPem, nodeMonitorGracePeriodMs: gracePeriodMs }),
+    controllers: options.disableControllerManager ? [] : builtinControllers({ caPem: pki.ca.certPem, caKeyPem: pki.ca.keyPem, nodeMonitorGracePeriodMs: gracePeriodMs, clusterCIDR: options.clusterCidr ?? '10.244.0.0/16' }),
     ...(options.disableScheduler ? {} : { scheduler: schedulerComponent() }),
     onError,
     log: step,
