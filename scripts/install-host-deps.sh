@@ -3,12 +3,12 @@
 #   etcd-server, etcd-client       the HA datastore backend (tests start a real etcd on loopback)
 #   runc, conmon                    the container runtime and its per-container monitor (CRI-O's)
 #   containernetworking-plugins     CNI bridge, host-local, loopback, portmap for pod networks
-#   iptables, iproute2              Services (kube-proxy iptables mode), routes, network namespaces
+#   iptables, iproute2, procps      Services (kube-proxy iptables mode), routes, network namespaces, sysctl
 #   docker-registry                 an OCI registry the end-to-end tests push their image to
 #   busybox-static                  the test image's only binary
 set -euo pipefail
 
-packages=(etcd-server etcd-client runc conmon containernetworking-plugins iptables iproute2 docker-registry busybox-static)
+packages=(etcd-server etcd-client runc conmon containernetworking-plugins iptables iproute2 procps docker-registry busybox-static)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-host-deps: run as root (or with sudo) to install: ${packages[*]}" >&2
