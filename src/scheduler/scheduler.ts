@@ -16,6 +16,7 @@ import { Events, SchedulingQueue, type NominatingInfo, type QueuedPodInfo } from
 import { DEFAULT_BINDER, DEFAULT_PREEMPTION, defaultProfile, defaultSelector, inTreeRegistry } from './plugins/index.js';
 import { newDefaultBinder } from './plugins/defaultbinder/index.js';
 import { newDefaultPreemption } from './plugins/defaultpreemption/index.js';
+import { volumeBindingArgs, type VolumeBinder } from './volumebinding-args.js';
 
 /** The in-tree plugins plus the two that need the scheduler's I/O. */
 export const defaultRegistry: Registry = Object.freeze({
@@ -97,6 +98,8 @@ export class Scheduler implements Controller {
   private readonly bindings = new Set<Promise<void>>();
   private loop: Promise<void> | undefined;
   private stopped = false;
+  /** The VolumeBinding plugin's listers and binder, when the profile enables it. */
+  private volumeBinder: VolumeBinder | undefined;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -178,6 +181,12 @@ export class Scheduler implements Controller {
       const namespaces = informers.informer<Namespace & KubeObject>(Resources.namespaces);
       config[affinity] = { ...affinityArgs, namespaceLabels: (ns: string) => namespaces.get('', ns)?.metadata?.labels };
     }
+    const volumeBinding = 'VolumeBinding';
+    if (enabled.has(volumeBinding) && !config[volumeBinding]) {
+      // The queue is built after the profile: reach it lazily.
+      this.volumeBinder = volumeBindingArgs(this.ctx, (event, oldObj, newObj) => this.queue?.moveAllToActiveOrBackoffQueue(event, oldObj, newObj));
+      config[volumeBinding] = this.volumeBinder.args;
+    }
     return { ...profile, pluginConfig: config };
   }
 
@@ -235,6 +244,7 @@ export class Scheduler implements Controller {
     this.stopped = true;
     this.queue.close();
     this.framework.rejectWaitingPods('scheduler stopped');
+    this.volumeBinder?.stop();
     await this.loop;
     while (this.bindings.size > 0) await Promise.allSettled([...this.bindings]);
   }

@@ -255,10 +255,11 @@ export interface RunningRegistry {
 }
 
 /** Starts Debian's docker-registry on loopback with its own storage; waits until /v2/ answers. */
-export async function startRegistry(): Promise<RunningRegistry> {
+/** A registry on `address` (default 127.0.0.1) and a free port. */
+export async function startRegistry(options: { address?: string } = {}): Promise<RunningRegistry> {
   const dir = await fsp.mkdtemp(join(tmpdir(), 'skiff-registry-'));
   const port = await freePort();
-  const host = `127.0.0.1:${port}`;
+  const host = `${options.address ?? '127.0.0.1'}:${port}`;
   const configPath = join(dir, 'config.yml');
   await fsp.writeFile(configPath, [
     'version: 0.1',

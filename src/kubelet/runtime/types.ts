@@ -212,3 +212,22 @@ export interface ContainerRuntime {
   /** Releases what the runtime holds in this process; containers keep running. */
   dispose(): Promise<void>;
 }
+
+/** The pod a network attachment is for (the sandbox's network namespace and port mappings). */
+export interface PodNetworkAttachment {
+  readonly sandboxId: string;
+  /** Path of the pod's network namespace (/run/netns/NAME). */
+  readonly netnsPath: string;
+  readonly podUid: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly portMappings: readonly PodPortMapping[];
+}
+
+/** Connects pod network namespaces to the node's pod network (CNI bridge in production). */
+export interface PodNetwork {
+  /** Attaches the namespace and returns the pod's IP. */
+  setUp(attachment: PodNetworkAttachment): Promise<{ ip: string }>;
+  /** Releases what setUp took (IP, host ports); idempotent, also when the netns is gone. */
+  tearDown(attachment: PodNetworkAttachment): Promise<void>;
+}

@@ -13,6 +13,7 @@ import { NAME as NODE_UNSCHEDULABLE, newNodeUnschedulable } from './nodeunschedu
 import { NAME as POD_TOPOLOGY_SPREAD, newPodTopologySpread } from './podtopologyspread/index.js';
 import { NAME as PRIORITY_SORT, newPrioritySort } from './queuesort/index.js';
 import { NAME as TAINT_TOLERATION, newTaintToleration } from './tainttoleration/index.js';
+import { NAME as VOLUME_BINDING, newVolumeBinding } from './volumebinding/index.js';
 
 export * as interpodaffinity from './interpodaffinity/index.js';
 export * as nodeaffinity from './nodeaffinity/index.js';
@@ -23,6 +24,7 @@ export * as nodeunschedulable from './nodeunschedulable/index.js';
 export * as podtopologyspread from './podtopologyspread/index.js';
 export * as queuesort from './queuesort/index.js';
 export * as tainttoleration from './tainttoleration/index.js';
+export * as volumebinding from './volumebinding/index.js';
 export * as helper from './helper/index.js';
 
 export { isQueueSort, prioritySortCompare, prioritySortLess, type QueueSortPlugin, type QueuedPodInfoLike } from './queuesort/index.js';
@@ -46,6 +48,7 @@ export const inTreeRegistry: Record<string, PluginFactory> = {
   [POD_TOPOLOGY_SPREAD]: newPodTopologySpread,
   [INTER_POD_AFFINITY]: newInterPodAffinity,
   [BALANCED_ALLOCATION_NAME]: newNodeResourcesBalancedAllocation,
+  [VOLUME_BINDING]: newVolumeBinding,
 };
 
 export interface ProfilePlugin {
@@ -63,8 +66,8 @@ export interface Profile {
 }
 
 /**
- * kube-scheduler's v1 default profile, minus the volume plugins, ImageLocality and
- * SchedulingGates (no volumes or image states here). DefaultPreemption and
+ * kube-scheduler's v1 default profile, minus the volume plugins other than
+ * VolumeBinding, ImageLocality and SchedulingGates (no image states here). DefaultPreemption and
  * DefaultBinder keep their places; their factories come from the runtime.
  */
 export const defaultProfile: Profile = Object.freeze({
@@ -77,6 +80,7 @@ export const defaultProfile: Profile = Object.freeze({
     { name: NODE_AFFINITY, weight: 2 },
     { name: NODE_PORTS },
     { name: FIT_NAME, weight: 1 },
+    { name: VOLUME_BINDING },
     { name: POD_TOPOLOGY_SPREAD, weight: 2 },
     { name: INTER_POD_AFFINITY, weight: 2 },
     { name: DEFAULT_PREEMPTION },
