@@ -28,6 +28,7 @@ import {
   type TimerHandle,
 } from '../../client/index.js';
 import { ContainerConfigError, containerArgv, resolveContainerEnv } from '../env/index.js';
+import { parseResolvConf, podDnsConfig, type ResolverConfig } from '../../dns/index.js';
 import { containerMounts, VolumeSetupError, type MountedVolume } from '../volumes/index.js';
 import { ImagePullError, type ContainerConfig, type ContainerRuntime, type ContainerStatus as RuntimeContainer, type DnsConfig, type ImageRecord, type ImageService, type PullPolicy, type RegistryCredential } from '../runtime/types.js';
 import { computePodActions, type ContainerToStart } from './actions.js';
@@ -533,27 +534,10 @@ export class NodeAgent {
     return join(this.podsDir, uid);
   }
 
-  /** resolv.conf for the pod: ClusterFirst through the cluster DNS, else the host's (pod's dnsConfig merged). */
+  /** resolv.conf for the pod, as kubelet forms it (dnsPolicy, dnsConfig, search path limits). */
   private dnsConfig(pod: Pod): DnsConfig {
-    const policy = pod.spec?.dnsPolicy ?? 'ClusterFirst';
-    const ns = pod.metadata?.namespace ?? 'default';
-    const domain = this.options.clusterDomain;
-    // ClusterFirst on the host network behaves as Default; without cluster DNS, so does everything.
-    const clusterFirst = (policy === 'ClusterFirst' && !pod.spec?.hostNetwork) || policy === 'ClusterFirstWithHostNet';
-    let base: DnsConfig;
-    if (policy === 'None') base = { nameservers: [], searches: [], options: [] };
-    else if (clusterFirst && this.options.clusterDNS.length > 0) {
-      base = { nameservers: [...this.options.clusterDNS], searches: [`${ns}.svc.${domain}`, `svc.${domain}`, domain, ...hostResolv().searches], options: ['ndots:5'] };
-    } else base = hostResolv();
-    const extra = pod.spec?.dnsConfig;
-    if (!extra) return base;
-    const options = new Map(base.options.map((o) => [o.split(':')[0]!, o]));
-    for (const o of extra.options ?? []) options.set(o.name ?? '', o.value !== undefined ? `${o.name}:${o.value}` : (o.name ?? ''));
-    return {
-      nameservers: [...new Set([...base.nameservers, ...(extra.nameservers ?? [])])].slice(0, 3),
-      searches: [...new Set([...base.searches, ...(extra.searches ?? [])])].slice(0, 32),
-      options: [...options.values()],
-    };
+    const { nameservers, searches, options } = podDnsConfig(pod, { clusterDNS: this.options.clusterDNS, clusterDomain: this.options.clusterDomain, hostResolvConf: hostResolv() });
+    return { nameservers, searches, options };
   }
 
   private probeTargets(record: PodRecord): ProbeTarget[] {
@@ -922,24 +906,13 @@ function dockerCredential(entry: DockerAuth): RegistryCredential | undefined {
   return colon < 0 ? undefined : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** The host's resolv.conf as DNS settings (Default dnsPolicy, and search paths appended to the cluster's). */
-function hostResolv(): DnsConfig {
-  let text = '';
+/** The host's resolv.conf (kubelet --resolv-conf), parsed; empty when there is none. */
+function hostResolv(): ResolverConfig {
   try {
-    text = readFileSync('/etc/resolv.conf', 'utf8');
+    return parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
   } catch {
-    // No resolv.conf: empty settings.
+    return { nameservers: [], searches: [], options: [] };
   }
-  const nameservers: string[] = [];
-  const searches: string[] = [];
-  const options: string[] = [];
-  for (const line of text.split('\n')) {
-    const [key, ...values] = line.trim().split(/\s+/);
-    if (key === 'nameserver' && values[0]) nameservers.push(values[0]);
-    else if (key === 'search' || key === 'domain') searches.splice(0, searches.length, ...values);
-    else if (key === 'options') options.push(...values);
-  }
-  return { nameservers, searches, options };
 }
 
 type NodeStatus = NonNullable<Node['status']>;
