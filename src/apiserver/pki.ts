@@ -27,6 +27,8 @@ export interface ClusterPki {
   readonly ca: KeyPairPem;
   readonly server: KeyPairPem;
   readonly admin: KeyPairPem;
+  /** The API server's client identity towards node agents (logs, exec, port-forward). */
+  readonly kubeletClient: KeyPairPem;
   /** Signs service account tokens (PKCS#8 PEM). */
   readonly serviceAccountKeyPem: string;
   readonly dir: string;
@@ -169,6 +171,11 @@ export async function ensurePki(dir: string, options: { extraSans?: readonly str
     admin = await issueCertificate(ca, { commonName: 'skiff-admin', organizations: ['system:masters'], usage: 'client' });
     writePair(dir, 'admin', admin);
   }
+  let kubeletClient = readPair(dir, 'kubelet-client');
+  if (!kubeletClient || needsReissue(kubeletClient, 30)) {
+    kubeletClient = await issueCertificate(ca, { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client' });
+    writePair(dir, 'kubelet-client', kubeletClient);
+  }
   const saKeyPath = join(dir, 'sa.key');
   let serviceAccountKeyPem: string;
   if (existsSync(saKeyPath)) serviceAccountKeyPem = readFileSync(saKeyPath, 'utf8');
@@ -176,5 +183,5 @@ export async function ensurePki(dir: string, options: { extraSans?: readonly str
     serviceAccountKeyPem = await exportKeyPem((await generateKeys()).privateKey);
     writeFileSync(saKeyPath, serviceAccountKeyPem, { mode: 0o600 });
   }
-  return { ca, server, admin, serviceAccountKeyPem, dir };
+  return { ca, server, admin, kubeletClient, serviceAccountKeyPem, dir };
 }

@@ -25,7 +25,7 @@ import { GenericStore, type RequestContext } from './registry/generic-store.js';
 import type { Strategy } from './registry/strategy.js';
 import { parseRequestInfo, type RequestInfo, type ResourceRequestInfo } from './request-info.js';
 import { ResourceHandler, sendJson } from './resource-handler.js';
-import { newBadRequest, newForbidden, newInternalError, newNotFound, newNotFoundPath, newTooManyRequests, newUnauthorized, StatusError } from './status.js';
+import { newBadRequest, newForbidden, newInternalError, newMethodNotSupported, newNotFound, newNotFoundPath, newTooManyRequests, newUnauthorized, StatusError } from './status.js';
 import { strategyFor } from './strategies.js';
 import type { TablePrinter } from './table.js';
 import { printerFor as builtinPrinterFor } from '../api/printers/index.js';
@@ -49,6 +49,8 @@ import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import { admitPodPriority, SYSTEM_PRIORITY_CLASSES, validatePriorityClass } from './admission/priority.js';
 import { ResourceQuotaAdmission } from './admission/resourcequota.js';
 import { evictPod, type EvictionDeps } from './eviction.js';
+import { NodeProxy, STREAMING_SUBRESOURCES, writeUpgradeError } from './node-proxy.js';
+import type { Node } from 'kubernetes-types/core/v1.js';
 
 /** The identity of in-process control-plane components. */
 export const CONTROL_PLANE_USER: UserInfo = { name: 'system:apiserver', groups: ['system:masters'] };
@@ -74,6 +76,8 @@ export interface ApiServerOptions {
   readonly serviceNodePortRange?: { first: number; last: number };
   /** Run the garbage collector and namespace controller in this process (default true). */
   readonly controllers?: boolean;
+  /** CA that signs node agents' serving certificates (default: the cluster CA). */
+  readonly kubeletServingCaPem?: string;
   /** Called with unexpected errors (bugs, I/O); the client gets a 500. */
   readonly onError?: (err: unknown, req: IncomingMessage | undefined) => void;
 }
@@ -109,6 +113,7 @@ export class ApiServer {
   private readonly serviceAllocator: ServiceAllocator;
   readonly tokens: ServiceAccountTokens;
   private readonly quotaAdmission: ResourceQuotaAdmission;
+  private readonly nodeProxy: NodeProxy;
   private inflightRead = 0;
   private inflightMutating = 0;
   private address: AddressInfo | undefined;
@@ -162,6 +167,14 @@ export class ApiServer {
       },
       (req, res) => void this.handle(req, res),
     );
+    this.nodeProxy = new NodeProxy({
+      getPod: async (namespace, name) => (await this.lookup('Pod', namespace, name)) as Pod | undefined,
+      getNode: async (name) => (await this.lookup('Node', '', name)) as Node | undefined,
+      clientCert: options.pki.kubeletClient,
+      kubeletServingCaPem: options.kubeletServingCaPem ?? options.pki.ca.certPem,
+    });
+    // exec, attach and portforward arrive as upgrades (websocket or SPDY).
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void this.handleUpgrade(req, socket, head));
     this.server.keepAliveTimeout = 65_000;
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
@@ -228,6 +241,7 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    this.nodeProxy.close();
     for (const controller of this.controllers.splice(0)) await controller.dispose();
     await this.crds?.dispose();
     this.crds = undefined;
@@ -501,12 +515,36 @@ export class ApiServer {
         if (!decision.allowed) throw this.forbidden(user, info, decision.reason);
       }
       release = this.acquireInflight(req, info);
-      if (info.isResourceRequest) await this.serveResource(req, res, info, user, url.searchParams);
+      if (info.isResourceRequest && info.apiGroup === '' && info.resource === 'pods' && STREAMING_SUBRESOURCES.has(info.subresource)) {
+        if (info.subresource !== 'log') throw newBadRequest('Upgrade request required');
+        if (info.verb !== 'get') throw newMethodNotSupported({ group: '', resource: 'pods/log' }, info.verb);
+        await this.nodeProxy.serveLog(req, res, info.namespace, info.name, url.searchParams);
+      } else if (info.isResourceRequest) await this.serveResource(req, res, info, user, url.searchParams);
       else this.serveNonResource(req, res, path);
     } catch (err) {
       this.sendError(res, err, req);
     } finally {
       release?.();
+    }
+  }
+
+  /** Upgrade requests: authenticated and authorized like others, then proxied to the pod's node. */
+  private async handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      const user = await this.authenticator.authenticate(req);
+      if (!user) throw newUnauthorized();
+      const decision = await this.authorizer.authorize(user, info);
+      if (!decision.allowed) throw this.forbidden(user, info, decision.reason);
+      if (!info.isResourceRequest || info.apiGroup !== '' || info.resource !== 'pods' || !STREAMING_SUBRESOURCES.has(info.subresource) || info.subresource === 'log') {
+        throw newBadRequest(`upgrade is not supported for ${url.pathname}`);
+      }
+      await this.nodeProxy.serveUpgrade(req, socket, head, info.namespace, info.name, info.subresource, url.searchParams);
+    } catch (err) {
+      if (!(err instanceof StatusError)) this.options.onError?.(err, req);
+      if (!socket.destroyed) writeUpgradeError(socket, err);
     }
   }
 

@@ -20,6 +20,9 @@ import { newNodeLifecycleController } from '../controllers/nodelifecycle/index.j
 import { newJobController } from '../controllers/job/index.js';
 import { newCronJobController } from '../controllers/cronjob/index.js';
 import { newTtlAfterFinishedController } from '../controllers/ttlafterfinished/index.js';
+import { rm } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import { newLocalPathController } from '../controllers/localpath/index.js';
 import { newNodeIpamController } from '../controllers/nodeipam/index.js';
 import { newCsrApprovingController, newCsrSigningController } from '../controllers/certificates/index.js';
 
@@ -31,6 +34,18 @@ export interface ControllerSettings {
   readonly nodeMonitorGracePeriodMs: number;
   /** Pod addresses of the whole cluster; each node gets a /24 of it (kube-controller-manager --cluster-cidr). */
   readonly clusterCIDR: string;
+  /** The node `skiff server` runs itself: its local-path volumes can be removed from here. */
+  readonly localNode?: { readonly name: string; readonly localPathDir: string };
+}
+
+/** Removes a deleted local-path volume when it lives on this machine's node (and only inside its directory). */
+function localPathRemover(localNode: ControllerSettings['localNode']): ((nodeName: string, path: string) => Promise<void>) | undefined {
+  if (!localNode) return undefined;
+  return async (nodeName, path) => {
+    const target = resolve(path);
+    if (nodeName !== localNode.name || !target.startsWith(resolve(localNode.localPathDir) + sep)) return;
+    await rm(target, { recursive: true, force: true });
+  };
 }
 
 /** The controllers of kube-controller-manager's default set, in upstream's names. */
@@ -59,6 +74,13 @@ export function builtinControllers(settings: ControllerSettings): NamedControlle
     },
     { name: 'taint-eviction-controller', factory: (ctx) => newTaintEvictionController(ctx) },
     { name: 'pod-garbage-collector', factory: (ctx) => newPodGCController(ctx) },
+    {
+      name: 'persistentvolume-binder-controller',
+      factory: (ctx) => {
+        const removeDirectory = localPathRemover(settings.localNode);
+        return newLocalPathController(ctx, removeDirectory ? { removeDirectory } : {});
+      },
+    },
     { name: 'node-ipam-controller', factory: (ctx) => newNodeIpamController(ctx, { clusterCIDR: settings.clusterCIDR, nodeCidrMaskSize: 24 }) },
     { name: 'certificatesigningrequest-approving-controller', factory: (ctx) => newCsrApprovingController(ctx) },
     { name: 'certificatesigningrequest-signing-controller', factory: (ctx) => newCsrSigningController(ctx, { ca: { certPem: settings.caPem, keyPem: settings.caKeyPem } }) },

@@ -22,6 +22,25 @@ interface ServerCliOptions {
   disableScheduler?: boolean;
   disableControllerManager?: boolean;
   clusterCidr: string;
+  nodeName?: string;
+  nodeIp?: string;
+  kubeletPort: string;
+  insecureRegistry?: string[];
+  cleanup?: boolean;
+}
+
+interface AgentCliOptions {
+  server: string;
+  token?: string;
+  caCertHash?: string;
+  dataDir: string;
+  name?: string;
+  nodeIp?: string;
+  runtime: string;
+  kubeletPort: string;
+  clusterCidr: string;
+  insecureRegistry?: string[];
+  cleanup?: boolean;
 }
 
 const program = new Command('skiff')
@@ -46,11 +65,35 @@ program
   .option('--simulated-nodes <count>', 'hollow nodes to register with --runtime simulated', '1')
   .option('--node-monitor-grace-period <seconds>', 'how long a node may miss heartbeats before it is marked NotReady', '40')
   .option('--cluster-cidr <cidr>', "pod addresses of the cluster; each node gets a /24 of it", '10.244.0.0/16')
+  .option('--node-name <name>', 'name of the local node (default: the host name)')
+  .option('--node-ip <address>', "the local node's InternalIP (default: the host's first non-loopback IPv4 address)")
+  .option('--kubelet-port <port>', "port of the local node's streaming endpoint (logs, exec, port-forward); 0 picks a free one", '10250')
+  .option('--insecure-registry <host...>', 'registries to pull from over plain HTTP (loopback ones always are)')
+  .option('--cleanup', "on shutdown, stop the local node's pods and remove its iptables rules, routes and bridge")
   .option('--disable-scheduler', 'do not run the scheduler in this server')
   .option('--disable-controller-manager', 'do not run the controller manager in this server')
   .action(async (options: ServerCliOptions) => {
     const { runServer } = await import('./server.js');
     await runServer(options);
+  });
+
+program
+  .command('agent')
+  .description('join this machine to a cluster as a node (get a token with `skiff token create --print-join-command`)')
+  .requiredOption('--server <url>', 'the API server, e.g. https://10.0.0.1:6443')
+  .option('--token <token>', 'bootstrap token (needed until the node has its own certificate)')
+  .option('--ca-cert-hash <sha256:hex>', "pin the cluster CA's public key hash (printed by `skiff token create --print-join-command`)")
+  .option('--data-dir <dir>', "the node's certificates and state", process.env.SKIFF_AGENT_DATA_DIR ?? '.skiff-agent')
+  .option('--name <name>', 'node name (default: the host name)')
+  .option('--node-ip <address>', "the node's InternalIP (default: the host's first non-loopback IPv4 address)")
+  .addOption(new Option('--runtime <runtime>', 'container runtime').choices(['auto', 'runc', 'process']).default('auto'))
+  .option('--kubelet-port <port>', 'port of the streaming endpoint (logs, exec, port-forward)', '10250')
+  .option('--cluster-cidr <cidr>', 'pod addresses of the whole cluster (not masqueraded between nodes)', '10.244.0.0/16')
+  .option('--insecure-registry <host...>', 'registries to pull from over plain HTTP (loopback ones always are)')
+  .option('--cleanup', "on shutdown, stop this node's pods and remove its iptables rules, routes and bridge")
+  .action(async (options: AgentCliOptions) => {
+    const { runAgent } = await import('./agent.js');
+    await runAgent(options);
   });
 
 program

@@ -2,10 +2,15 @@
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ApiServer, ensurePki, writeKubeconfig } from '../apiserver/index.js';
+import { ApiServer, ensurePki, issueCertificate, writeKubeconfig } from '../apiserver/index.js';
 import { openDatastore, parseDatastoreUrl } from '../storage/index.js';
 import { datastoreUrl } from './datastore.js';
 import { ControlPlaneComponents } from './control-plane.js';
+import { chooseRuntime } from './runtime-choice.js';
+import { startNode } from './node.js';
+import { CLUSTER_DNS_IP, DEFAULT_CLUSTER_CIDR, defaultNodeIP, defaultNodeName } from './node-defaults.js';
+import { ensureClusterDnsService } from '../dns/index.js';
+import { ensureLocalPathStorageClass } from '../controllers/localpath/index.js';
 import { builtinControllers, schedulerComponent, startSimulatedNodes } from './components.js';
 
 export interface ServerOptions {
@@ -24,6 +29,17 @@ export interface ServerOptions {
   readonly disableScheduler?: boolean;
   readonly disableControllerManager?: boolean;
   readonly clusterCidr?: string;
+  readonly nodeName?: string;
+  readonly nodeIp?: string;
+  readonly kubeletPort?: string;
+  readonly insecureRegistry?: string[];
+  readonly cleanup?: boolean;
+}
+
+function port0(value: string | undefined): number {
+  const port = Number(value ?? '10250');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--kubelet-port: not a port number: ${value}`);
+  return port;
 }
 
 function seconds(flag: string, value: string | undefined, fallback: number): number {
@@ -76,14 +92,18 @@ export async function runServer(options: ServerOptions): Promise<void> {
   step(`API server listening on ${server}; kubeconfig: ${kubeconfig}`);
 
   const onError = (err: unknown, what: string) => process.stderr.write(`skiff: ${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  const localNode = options.runtime === 'none' || options.runtime === 'simulated' ? undefined : { name: options.nodeName ?? defaultNodeName(), localPathDir: join(dataDir, 'node', 'local-path') };
   const gracePeriodMs = seconds('--node-monitor-grace-period', options.nodeMonitorGracePeriod, 40) * 1000;
   const components = new ControlPlaneComponents(api, {
-    controllers: options.disableControllerManager ? [] : builtinControllers({ caPem: pki.ca.certPem, caKeyPem: pki.ca.keyPem, nodeMonitorGracePeriodMs: gracePeriodMs, clusterCIDR: options.clusterCidr ?? '10.244.0.0/16' }),
+    controllers: options.disableControllerManager ? [] : builtinControllers({ caPem: pki.ca.certPem, caKeyPem: pki.ca.keyPem, nodeMonitorGracePeriodMs: gracePeriodMs, clusterCIDR: options.clusterCidr ?? DEFAULT_CLUSTER_CIDR, ...(localNode ? { localNode } : {}) }),
     ...(options.disableScheduler ? {} : { scheduler: schedulerComponent() }),
     onError,
     log: step,
   });
   step(`control plane: ${options.disableControllerManager ? 'no controller manager' : 'controller manager'}, ${options.disableScheduler ? 'no scheduler' : 'scheduler'}`);
+
+  // The default StorageClass: PVCs without a class get local-path volumes on their pod's node.
+  if (options.runtime !== 'none') await ensureLocalPathStorageClass(api.loopbackClient(undefined, 'skiff-server'));
 
   let nodes: { stop(): Promise<void> } | undefined;
   if (options.runtime === 'simulated') {
@@ -92,7 +112,36 @@ export async function runServer(options: ServerOptions): Promise<void> {
     nodes = startSimulatedNodes(api, count, gracePeriodMs, onError, step);
     step(`runtime simulated: ${count} hollow node${count === 1 ? '' : 's'}`);
   } else if (options.runtime !== 'none') {
-    step(`runtime ${options.runtime}: the node agent is not part of this build yet; running the control plane only`);
+    const choice = chooseRuntime(options.runtime);
+    step(`runtime ${choice.runtime}: ${choice.reason}`);
+    const nodeName = localNode?.name ?? defaultNodeName();
+    const nodeIP = options.nodeIp ?? defaultNodeIP();
+    const admin = api.loopbackClient(undefined, 'skiff-server');
+    if (choice.runtime === 'runc') await ensureClusterDnsService(admin, { clusterIP: CLUSTER_DNS_IP });
+    const serving = await issueCertificate(pki.ca, {
+      commonName: `system:node:${nodeName}`,
+      organizations: ['system:nodes'],
+      usage: 'server',
+      ipAddresses: [nodeIP],
+      dnsNames: [nodeName],
+    });
+    const node = await startNode({
+      client: api.loopbackClient({ name: `system:node:${nodeName}`, groups: ['system:nodes', 'system:authenticated'] }, 'kubelet'),
+      nodeName,
+      nodeIP,
+      dataDir: join(dataDir, 'node'),
+      runtime: choice.runtime,
+      clusterCIDR: options.clusterCidr ?? DEFAULT_CLUSTER_CIDR,
+      clusterDNS: CLUSTER_DNS_IP,
+      clusterDomain: 'cluster.local',
+      kubeletPort: port0(options.kubeletPort),
+      caPem: pki.ca.certPem,
+      serving,
+      ...(options.insecureRegistry ? { insecureRegistries: options.insecureRegistry } : {}),
+      log: step,
+      onError,
+    });
+    nodes = { stop: () => node.stop({ cleanup: !!options.cleanup }) };
   }
   step('ready');
 

@@ -68,6 +68,8 @@ export interface StartOptions {
   readonly runtime?: string;
   readonly extraArgs?: readonly string[];
   readonly startTimeoutMs?: number;
+  /** How long stop() waits after SIGTERM before SIGKILL (default 5 s; a node cleaning up needs longer). */
+  readonly stopTimeoutMs?: number;
 }
 
 export async function startCluster(options: StartOptions = {}): Promise<TestCluster> {
@@ -98,7 +100,7 @@ export async function startCluster(options: StartOptions = {}): Promise<TestClus
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.stopTimeoutMs ?? 5000);
       await exited;
       clearTimeout(timer);
     }

@@ -14,7 +14,11 @@ export interface TestHost {
   readonly hostIP: string;
   /** The namespace's own address. */
   readonly ip: string;
-  /** argv prefix that runs a command inside the namespace. */
+  /**
+   * argv prefix that runs a command inside the namespace. nsenter switches only the
+   * network namespace: `ip netns exec` also remounts /sys, hiding the cgroup mounts
+   * runc needs.
+   */
   readonly exec: readonly string[];
   destroy(): Promise<void>;
 }
@@ -57,5 +61,5 @@ export async function createTestHost(tag: string): Promise<TestHost> {
     await destroy();
     throw err;
   }
-  return { name, hostIP, ip, exec: ['ip', 'netns', 'exec', name], destroy };
+  return { name, hostIP, ip, exec: ['nsenter', `--net=/run/netns/${name}`], destroy };
 }

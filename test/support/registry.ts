@@ -155,7 +155,7 @@ export function buildIndex(images: readonly { image: BuiltImage; architecture: s
   return { mediaType: OCI_INDEX, digest: sha256(data), data };
 }
 
-const BUSYBOX_APPLETS = ['sh', 'echo', 'cat', 'ls', 'sleep', 'httpd', 'wget', 'nslookup', 'env', 'id', 'ps', 'mkdir', 'touch', 'hostname', 'grep', 'head', 'tail', 'true', 'false', 'kill', 'nc', 'ip'];
+const BUSYBOX_APPLETS = ['sh', 'echo', 'cat', 'ls', 'sleep', 'httpd', 'wget', 'nslookup', 'env', 'id', 'ps', 'mkdir', 'touch', 'hostname', 'grep', 'head', 'tail', 'true', 'false', 'kill', 'nc', 'ip', 'tar', 'date', 'stty'];
 
 /** The tar entries of a busybox root filesystem from /usr/bin/busybox. */
 export function busyboxLayerEntries(): TarEntry[] {

@@ -1,0 +1,137 @@
+// bench/podstartup: pod startup latency on runc, the upstream SLI "pod startup
+// latency" (create -> Running, image already pulled; SLO p99 <= 5 s). 100 pods are
+// created at once through the API against `skiff server --runtime runc`; latency is
+// from each create request to the watch event that shows the pod Running. Also the
+// server's RSS (control plane and node agent, one process) and conmon's with 100 pods.
+//
+// Needs root, runc, conmon, the CNI plugins and docker-registry (scripts/install-host-deps.sh).
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../src/api/types.js';
+import { HttpClient, Resources, loadKubeconfig, type WatchHandle } from '../src/client/index.js';
+import { missingForRunc } from '../src/cli/runtime-choice.js';
+import { startCluster } from '../src/testing/index.js';
+import { buildBusyboxImage, pushImage, registrySkipReason, startRegistry } from '../test/support/registry.js';
+import { formatMs, percentile, printTable, writeResults } from './report.js';
+
+const PODS = Number(process.env.PODSTARTUP_PODS ?? 100);
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Sum of the RSS of every conmon process (one per container). */
+function conmonRssMiB(): { count: number; mib: number } {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-C', 'conmon', '-o', 'rss='], { encoding: 'utf8' });
+  } catch {
+    return { count: 0, mib: 0 };
+  }
+  const values = out.split('\n').filter(Boolean).map(Number);
+  return { count: values.length, mib: values.reduce((a, b) => a + b, 0) / 1024 };
+}
+
+function podObject(name: string, image: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { bench: 'podstartup' } },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'sleep', image, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'], resources: { requests: { cpu: '1m', memory: '4Mi' } } }],
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const missing = missingForRunc();
+  const skip = missing.length > 0 ? `needs ${missing.join(', ')}` : registrySkipReason();
+  if (skip) {
+    process.stdout.write(`bench/podstartup skipped: ${skip}\n`);
+    return;
+  }
+  const registry = await startRegistry();
+  const cluster = await startCluster({ runtime: 'runc', startTimeoutMs: 60_000, stopTimeoutMs: 120_000, extraArgs: ['--kubelet-port', '0', '--cleanup'] });
+  const client = new HttpClient({ ...loadKubeconfig(cluster.kubeconfig), component: 'bench-podstartup' });
+  let watch: WatchHandle | undefined;
+  try {
+    await pushImage(registry.host, 'busybox', 'bench', await buildBusyboxImage());
+    const image = `${registry.host}/busybox:bench`;
+    // The node registers and the image is pulled once, outside the measurement.
+    const deadline = Date.now() + 60_000;
+    const created = new Map<string, number>();
+    const running = new Map<string, number>();
+    let onRunning: (() => void) | undefined;
+    watch = await client.watch<Pod & KubeObject>(Resources.pods, 'default', { labelSelector: 'bench=podstartup' }, (event) => {
+      const name = event.object.metadata?.name ?? '';
+      if (event.object.status?.phase === 'Running' && !running.has(name)) {
+        running.set(name, performance.now());
+        onRunning?.();
+      }
+    });
+    const waitRunning = (names: string[], timeoutMs: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${names.filter((n) => running.has(n)).length}/${names.length} pods Running after ${timeoutMs} ms`)), timeoutMs);
+        onRunning = () => {
+          if (names.every((n) => running.has(n))) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        onRunning();
+      });
+    while (Date.now() < deadline) {
+      try {
+        await client.create(Resources.pods, 'default', podObject('warmup', image));
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    await waitRunning(['warmup'], 120_000);
+    const idleRss = rssMiB(cluster.pid);
+
+    const names = Array.from({ length: PODS }, (_, i) => `pod-${i}`);
+    const started = performance.now();
+    await Promise.all(
+      names.map(async (name) => {
+        created.set(name, performance.now());
+        await client.create(Resources.pods, 'default', podObject(name, image));
+      }),
+    );
+    await waitRunning(names, 300_000);
+    const allRunningMs = performance.now() - started;
+    const latencies = names.map((n) => running.get(n)! - created.get(n)!);
+    const serverRss = rssMiB(cluster.pid);
+    const conmon = conmonRssMiB();
+
+    printTable(`bench/podstartup (${PODS} pods created at once, runc, image present)`, ['metric', 'skiff', 'reference'], [
+      ['create -> Running p50', formatMs(percentile(latencies, 50)), ''],
+      ['create -> Running p99', formatMs(percentile(latencies, 99)), 'target < 1 s; upstream SLO p99 <= 5 s'],
+      ['all Running', formatMs(allRunningMs), ''],
+      ['server RSS (control plane + agent), 1 pod', `${Math.round(idleRss)} MiB`, ''],
+      [`server RSS, ${PODS + 1} pods`, `${Math.round(serverRss)} MiB`, ''],
+      [`conmon RSS (${conmon.count} processes)`, `${Math.round(conmon.mib)} MiB`, ''],
+    ]);
+    writeResults('podstartup', {
+      pods: PODS,
+      p50Ms: percentile(latencies, 50),
+      p90Ms: percentile(latencies, 90),
+      p99Ms: percentile(latencies, 99),
+      allRunningMs,
+      serverRssMiB: { onePod: idleRss, withPods: serverRss },
+      conmon,
+    });
+  } finally {
+    watch?.close();
+    client.close();
+    await cluster.stop();
+    await registry.stop();
+  }
+}
+
+await main();
