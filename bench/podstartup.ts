@@ -25,7 +25,7 @@ function rssMiB(pid: number): number {
 
 /** Sum of the RSS of every conmon process (one per container). */
 function conmonRssMiB(): { count: number; mib: number } {
-  let out = '';
+  let out: string;
   try {
     out = execFileSync('ps', ['-C', 'conmon', '-o', 'rss='], { encoding: 'utf8' });
   } catch {

@@ -85,7 +85,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     : new ProcessRuntime({ rootDir: join(dataDir, 'process') });
   const volumes = new VolumeManager({ client, podsDir: join(dataDir, 'pods'), nodeName });
 
-  let agent: NodeAgent | undefined;
+  // The streaming server starts first (the agent reports its port); it finds containers through the agent.
+  const agentRef: { current?: NodeAgent } = {};
   const streaming = new KubeletServer({
     tls: options.serving,
     clientCaPem: options.caPem,
@@ -93,8 +94,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     port: options.kubeletPort,
     backend: {
       findContainer: async (namespace, pod, container, previous) => {
-        if (!agent) return { notFound: `pod ${namespace}/${pod} not found` };
-        const found = await agent.findContainer(namespace, pod, container, previous);
+        if (!agentRef.current) return { notFound: `pod ${namespace}/${pod} not found` };
+        const found = await agentRef.current.findContainer(namespace, pod, container, previous);
         if (found.found) return found;
         return found.code === 400 ? { badRequest: found.message } : { notFound: found.message };
       },
@@ -110,7 +111,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const dns = isRunc ? new ClusterDns({ informers, listen: [{ host: nodeIP, port: DNS_PORT }], clusterDomain: options.clusterDomain, onError: (err) => onError(err, 'cluster DNS') }) : undefined;
   let dnsEndpoint: DnsEndpointPublication | undefined;
 
-  agent = new NodeAgent({
+  const agent = new NodeAgent({
     client,
     nodeName,
     nodeIP,
@@ -139,6 +140,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await dns.start();
     dnsEndpoint = publishDnsEndpoint(client, { nodeName, address: nodeIP, port: DNS_PORT });
   }
+  agentRef.current = agent;
   await agent.start();
   // Where local-path volumes of this node live (the provisioner writes PV paths from it).
   await client.patch(Resources.nodes, '', nodeName, 'merge', { metadata: { annotations: { [ANNOTATION_NODE_LOCAL_PATH]: join(dataDir, 'local-path') } } });
@@ -148,7 +150,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     runtime: options.runtime,
     kubeletPort,
     async stop({ cleanup }) {
-      await agent?.stop();
+      await agent.stop();
       if (cleanup) {
         // All pods at once: each waits out its own grace period.
         await Promise.all(
