@@ -133,6 +133,8 @@ export function websocketEnds(ws: WebSocket, protocol: string, options: StreamOp
     else ws.send(Buffer.concat([Buffer.from([channel]), data]), done);
   };
   let stdinData: ((chunk: Buffer) => void) | undefined;
+  // Input that arrives while the command is still starting (runc exec takes a while) waits here.
+  const earlyStdin: Buffer[] = [];
   let stdinEnd: (() => void) | undefined;
   let stdinEnded = false;
   const endStdin = () => {
@@ -153,7 +155,10 @@ export function websocketEnds(ws: WebSocket, protocol: string, options: StreamOp
         data = Buffer.from(data.toString('latin1'), 'base64');
       }
     }
-    if (channel === STDIN && options.stdin && !stdinEnded) stdinData?.(data);
+    if (channel === STDIN && options.stdin && !stdinEnded) {
+      if (stdinData) stdinData(data);
+      else earlyStdin.push(Buffer.from(data));
+    }
     else if (channel === RESIZE) for (const size of resizeDecoder.push(data)) resize?.(size);
     else if (channel === CLOSE && data[0] === STDIN) endStdin();
   });
@@ -169,6 +174,7 @@ export function websocketEnds(ws: WebSocket, protocol: string, options: StreamOp
     onStdin(data, end) {
       stdinData = data;
       stdinEnd = end;
+      for (const chunk of earlyStdin.splice(0)) data(chunk);
       if (stdinEnded) end();
     },
     onResize(fn) {
