@@ -105,6 +105,13 @@ async function main(): Promise<void> {
       await waitRunning([name], 60_000);
       sequential.push(running.get(name)! - created.get(name)!);
     }
+    // A node runs at most 110 pods: the burst starts on a node with only the warm-up pod.
+    await Promise.all(Array.from({ length: SEQUENTIAL }, (_, i) => client.delete(Resources.pods, 'default', `seq-${i}`)));
+    for (const stillThere = Date.now() + 60_000; Date.now() < stillThere; ) {
+      const left = await client.list(Resources.pods, 'default', { labelSelector: 'bench=podstartup' });
+      if (left.items.length <= 1) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
 
     const names = Array.from({ length: PODS }, (_, i) => `pod-${i}`);
     const started = performance.now();
@@ -127,7 +134,7 @@ async function main(): Promise<void> {
       [`${PODS} created at once: p99`, formatMs(percentile(latencies, 99)), 'target < 1 s; upstream SLO p99 <= 5 s'],
       ['all Running', formatMs(allRunningMs), ''],
       ['server RSS (control plane + agent), 1 pod', `${Math.round(idleRss)} MiB`, ''],
-      [`server RSS, ${PODS + SEQUENTIAL + 1} pods`, `${Math.round(serverRss)} MiB`, ''],
+      [`server RSS, ${PODS + 1} pods`, `${Math.round(serverRss)} MiB`, ''],
       [`conmon RSS (${conmon.count} processes)`, `${Math.round(conmon.mib)} MiB`, ''],
     ]);
     writeResults('podstartup', {
