@@ -186,6 +186,21 @@ describe('nodes with runc', { skip: skipReason() }, () => {
     assert.ok(lookup.includes(clusterIP), lookup);
   });
 
+  it('gives pods their service account credentials and a route to the API', async () => {
+    const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
+    assert.equal(ok(await k(['exec', 'client', '--', 'cat', `${dir}/namespace`]), 'namespace'), 'default');
+    assert.match(ok(await k(['exec', 'client', '--', 'cat', `${dir}/token`]), 'token'), /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    assert.match(ok(await k(['exec', 'client', '--', 'cat', `${dir}/ca.crt`]), 'ca.crt'), /^-----BEGIN CERTIFICATE-----/);
+    const env = ok(await k(['exec', 'client', '--', 'env']), 'env');
+    assert.match(env, /^KUBERNETES_SERVICE_HOST=10\.96\.0\.1$/m);
+    // In-cluster access: the kubernetes Service, authenticated by the pod's own token.
+    const self = ok(
+      await k(['exec', 'client', '--', 'sh', '-c', `wget -q -O- --no-check-certificate --header "Authorization: Bearer $(cat ${dir}/token)" https://10.96.0.1/api/v1/namespaces/default/pods/client`]),
+      'GET own pod through the kubernetes Service',
+    );
+    assert.equal((JSON.parse(self) as { metadata: { name: string } }).metadata.name, 'client');
+  });
+
   it('serves logs, exec with exit codes, port-forward and cp', async () => {
     const pod = ok(await k(['get', 'pods', '-l', 'app=web', '--field-selector', 'spec.nodeName=node-2', '-o', 'jsonpath={.items[0].metadata.name}']), 'get pod');
     ok(await k(['exec', pod, '--', 'sh', '-c', 'echo line-one; echo line-two >&2']), 'exec');

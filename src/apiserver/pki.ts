@@ -122,7 +122,8 @@ export async function issueCertificate(ca: KeyPairPem, options: LeafOptions): Pr
 /** localhost, this host's name and every address of this host, plus the extra SANs. */
 export function defaultServingNames(extra: readonly string[] = []): { dnsNames: string[]; ipAddresses: string[] } {
   const dns = new Set(['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']);
-  const ips = new Set(['127.0.0.1', '::1']);
+  // 10.96.0.1: the `kubernetes` Service's ClusterIP, how pods reach the API.
+  const ips = new Set(['127.0.0.1', '::1', '10.96.0.1']);
   for (const list of Object.values(networkInterfaces())) {
     for (const address of list ?? []) if (!address.address.startsWith('fe80')) ips.add(address.address);
   }

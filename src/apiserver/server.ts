@@ -43,7 +43,8 @@ import { GarbageCollector, NamespaceController, type ResourceAccess } from '../c
 import type { ApiClient } from '../client/index.js';
 import { LoopbackClient } from './loopback.js';
 import { withDefaultTolerations } from './admission/defaulttolerationseconds.js';
-import type { Pod, ResourceQuota, Secret } from 'kubernetes-types/core/v1.js';
+import type { Pod, ResourceQuota, Secret, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import { admitServiceAccount } from './admission/serviceaccount.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import { admitPodPriority, SYSTEM_PRIORITY_CLASSES, validatePriorityClass } from './admission/priority.js';
@@ -440,7 +441,11 @@ export class ApiServer {
       const admitted = admitPodPriority({ operation: 'CREATE', pod: obj as Pod }, classes);
       if (admitted instanceof StatusError) throw admitted;
       // DefaultTolerationSeconds: pods ride out a short node outage (300 s) before eviction.
-      obj.spec = withDefaultTolerations(admitted).spec;
+      const tolerating = withDefaultTolerations(admitted);
+      // ServiceAccount: the default account and its API credentials, unless opted out.
+      const accountName = tolerating.spec?.serviceAccountName || tolerating.spec?.serviceAccount || 'default';
+      const account = tolerating.spec?.automountServiceAccountToken === undefined ? ((await this.lookup('ServiceAccount', ctx.namespace, accountName)) as ServiceAccount | undefined) : undefined;
+      obj.spec = admitServiceAccount(tolerating, account).spec;
     }
     await this.admitQuota(store, ctx, obj);
   }
