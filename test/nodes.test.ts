@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { missingForRunc } from '../src/cli/runtime-choice.js';
 import { checkLeaksAfterAll, eventually, kubectlBinaries, startCluster, type KubectlResult, type TestCluster } from '../src/testing/index.js';
-import { buildBusyboxImage, busyboxSkipReason, pushImage, registrySkipReason, startRegistry, type RunningRegistry } from './support/registry.js';
+import { buildBusyboxImage, busyboxSkipReason, pushImage, registrySkipReason, startRegistry, writeDockerSaveTarball, type RunningRegistry } from './support/registry.js';
 import { createTestHost, netnsUnavailable, type TestHost } from './support/netns.js';
 
 checkLeaksAfterAll({ graceMs: 5000 });
@@ -379,6 +379,31 @@ spec:
       { timeoutMs: 60_000 },
     );
     ok(await k(['delete', 'deployment', 'mover']), 'delete');
+  });
+
+  it('runs an image imported with `skiff image import` on a node without pulling', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-import-'));
+    try {
+      const tarball = join(dir, 'busybox.tar');
+      await writeDockerSaveTarball(tarball, await buildBusyboxImage(), ['imported.example/busybox:offline']);
+      const { stdout } = await run(process.execPath, [SKIFF, 'image', 'import', tarball, '--data-dir', agentDir]);
+      assert.match(stdout, /skiff: imported imported\.example\/busybox:offline/);
+      const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: offline}
+spec:
+  nodeName: node-2
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: sh, image: imported.example/busybox:offline, imagePullPolicy: Never, command: [sh, -c, 'echo offline ok; trap "exit 0" TERM; while true; do sleep 1; done']}
+`;
+      ok(await k(['apply', '-f', '-'], manifest), 'apply');
+      ok(await k(['wait', '--for=condition=Ready', 'pod/offline', '--timeout=60s']), 'ready');
+      await eventually(async () => assert.equal(ok(await k(['logs', 'offline']), 'logs'), 'offline ok\n'));
+      ok(await k(['delete', 'pod', 'offline', '--wait=true']), 'delete');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves no containers, network namespaces, mounts, veths or iptables rules after a clean shutdown', async () => {

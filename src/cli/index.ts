@@ -129,6 +129,26 @@ token
     await listTokens(options);
   });
 
+const image = program.command('image').description("the node's images (for machines without a registry)");
+image
+  .command('import')
+  .description('load a `docker save` tarball or an OCI image layout (directory or tarball) into the node')
+  .argument('<file>', 'the image archive')
+  .option('--data-dir <dir>', 'data directory of the server or agent whose node gets the image', process.env.SKIFF_DATA_DIR ?? '.skiff')
+  .option('--ref <reference>', 'name the image (when the archive names none, or to rename it)')
+  .action(async (file: string, options: { dataDir: string; ref?: string }) => {
+    const { importImage } = await import('./image.js');
+    await importImage(file, options);
+  });
+image
+  .command('list')
+  .description("list the node's images")
+  .option('--data-dir <dir>', 'data directory of the server or agent', process.env.SKIFF_DATA_DIR ?? '.skiff')
+  .action(async (options: { dataDir: string }) => {
+    const { listImages } = await import('./image.js');
+    await listImages(options);
+  });
+
 const datastore = program.command('datastore').description('inspect a datastore');
 datastore
   .command('status')

@@ -72,6 +72,7 @@ class DeferredPodNetwork implements PodNetwork {
 }
 
 const DNS_PORT = 53;
+const IMAGE_GC_PERIOD_MS = 5 * 60_000;
 
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { client, nodeName, nodeIP, dataDir, log, onError } = options;
@@ -146,10 +147,25 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   await client.patch(Resources.nodes, '', nodeName, 'merge', { metadata: { annotations: { [ANNOTATION_NODE_LOCAL_PATH]: join(dataDir, 'local-path') } } });
   log(`node ${nodeName} (${nodeIP}): runtime ${options.runtime}, streaming on port ${kubeletPort}`);
 
+  // Image garbage collection as kubelet does it: every 5 minutes, unused images go
+  // (least recently used first) once the disk is 85% full, until it is 80% full.
+  let collecting: Promise<void> = Promise.resolve();
+  const imageGc = images
+    ? setInterval(() => {
+        collecting = (async () => {
+          const inUse = new Set((await runtime.listContainers()).map((c) => c.imageRef).filter((ref): ref is string => !!ref));
+          const result = await images.garbageCollectImages(inUse, { highPercent: 85, lowPercent: 80 });
+          if (result.removed.length > 0) log(`image garbage collection: removed ${result.removed.join(', ')} (${Math.round(result.freedBytes / 1e6)} MB)`);
+        })().catch((err: unknown) => onError(err, 'image garbage collection'));
+      }, IMAGE_GC_PERIOD_MS)
+    : undefined;
+
   return {
     runtime: options.runtime,
     kubeletPort,
     async stop({ cleanup }) {
+      clearInterval(imageGc);
+      await collecting;
       await agent.stop();
       if (cleanup) {
         // All pods at once: each waits out its own grace period.

@@ -133,7 +133,9 @@ function requireRecord(store: ImageStore, ref: string): ImageRecord {
 export async function importImageFile(root: string, file: string, options: ImportOptions = {}): Promise<string[]> {
   const store = await ImageStore.open({ root });
   try {
-    return (await importImage(store, file, options)).map((r) => r.ref);
+    const refs = (await importImage(store, file, options)).map((r) => r.ref);
+    for (const ref of refs) await store.announceImport(ref);
+    return refs;
   } finally {
     await store.close();
   }

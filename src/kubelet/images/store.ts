@@ -207,7 +207,8 @@ export class ImageStore implements ImageService {
 
   async ensureImage(input: string, policy: PullPolicy, credentials: readonly RegistryCredential[], signal?: AbortSignal): Promise<ImageRecord> {
     const parsed = parseReference(input);
-    const present = this.lookup(input, parsed.ok ? parsed.ref : undefined);
+    let present = this.lookup(input, parsed.ok ? parsed.ref : undefined);
+    if (!present && (await this.absorbImports()) > 0) present = this.lookup(input, parsed.ok ? parsed.ref : undefined);
     if (present && policy !== 'Always') {
       this.touch(present);
       return this.toRecord(present);
@@ -225,6 +226,45 @@ export class ImageStore implements ImageService {
     const image = await raceAbort(pull, signal);
     this.touch(image);
     return this.toRecord(image);
+  }
+
+  private get importsDir(): string {
+    return join(this.options.root, 'imported');
+  }
+
+  /**
+   * Announces an image this process stored to the node agent that owns the store
+   * (`skiff image import` runs beside a running agent): a record in imported/ that
+   * the agent takes in the next time it looks for an image it does not know.
+   */
+  async announceImport(ref: string): Promise<void> {
+    const image = this.images.get(ref);
+    if (!image) return;
+    await fsp.mkdir(this.importsDir, { recursive: true });
+    const name = `${createHash('sha256').update(ref).digest('hex')}.json`;
+    await fsp.writeFile(join(this.importsDir, `${name}.tmp`), JSON.stringify(image));
+    await fsp.rename(join(this.importsDir, `${name}.tmp`), join(this.importsDir, name));
+  }
+
+  /** Takes in images other processes imported into this store; returns how many. */
+  private async absorbImports(): Promise<number> {
+    let names: string[];
+    try {
+      names = (await fsp.readdir(this.importsDir)).filter((n) => n.endsWith('.json'));
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      const path = join(this.importsDir, name);
+      try {
+        const image = JSON.parse(await fsp.readFile(path, 'utf8')) as StoredImage;
+        this.images.set(image.ref, image);
+      } finally {
+        await fsp.rm(path, { force: true });
+      }
+    }
+    if (names.length > 0) await this.saveIndex();
+    return names.length;
   }
 
   async listImages(): Promise<readonly ImageRecord[]> {
