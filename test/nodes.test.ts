@@ -96,6 +96,7 @@ describe('nodes with runc', { skip: skipReason() }, () => {
   let agentOutput = '';
   let agentDir: string;
   let image: string;
+  let joinCommand: { server: string; token: string; hash: string };
   const k = (args: string[], input?: string) => cluster.kubectl(args, { timeoutMs: 60_000, ...(input !== undefined ? { input } : {}) });
 
   async function stopAgent(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -133,7 +134,8 @@ describe('nodes with runc', { skip: skipReason() }, () => {
     const match = /--server https:\/\/[^:]+:(\d+) --token (\S+) --ca-cert-hash (\S+)/.exec(stdout);
     assert.ok(match, stdout);
     agentDir = mkdtempSync(join(tmpdir(), 'skiff-agent-'));
-    await startAgent({ server: `https://${host.hostIP}:${match[1]}`, token: match[2]!, hash: match[3]! });
+    joinCommand = { server: `https://${host.hostIP}:${match[1]}`, token: match[2]!, hash: match[3]! };
+    await startAgent(joinCommand);
     ok(await k(['wait', '--for=condition=Ready', 'node/node-1', 'node/node-2', '--timeout=60s']), 'nodes Ready');
     ok(await k(['apply', '-f', '-'], webDeployment(image)), 'apply web');
     ok(await k(['rollout', 'status', 'deployment/web', '--timeout=120s']), 'web rollout');
@@ -326,6 +328,52 @@ spec:
     } finally {
       rmSync(marks, { recursive: true, force: true });
     }
+  });
+
+  it('provisions a local-path PersistentVolume on the node the pod lands on', async () => {
+    const manifest = `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: writer}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node-2}
+  terminationGracePeriodSeconds: 1
+  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+  containers:
+  - name: sh
+    image: ${image}
+    volumeMounts: [{name: data, mountPath: /data}]
+    command: [sh, -c, 'echo kept > /data/file; trap "exit 0" TERM; while true; do sleep 1; done']
+`;
+    ok(await k(['apply', '-f', '-'], manifest), 'apply');
+    ok(await k(['wait', '--for=condition=Ready', 'pod/writer', '--timeout=60s']), 'ready');
+    const claim = ok(await k(['get', 'pvc', 'data', '-o', 'jsonpath={.status.phase} {.spec.storageClassName} {.spec.volumeName}']), 'get pvc');
+    const [phase, className, volume] = claim.split(' ');
+    assert.equal(phase, 'Bound');
+    assert.equal(className, 'local-path');
+    const path = ok(await k(['get', 'pv', volume!, '-o', 'jsonpath={.spec.hostPath.path}']), 'get pv');
+    assert.ok(path.startsWith(join(agentDir, 'node', 'local-path')), `the volume lives in node-2's data dir: ${path}`);
+    await eventually(async () => assert.equal(readFileSync(join(path, 'file'), 'utf8'), 'kept\n'));
+    ok(await k(['delete', 'pod', 'writer', '--wait=true']), 'delete pod');
+    ok(await k(['delete', 'pvc', 'data', '--wait=true']), 'delete pvc');
+  });
+
+  it('adopts running containers when the agent restarts', async () => {
+    const query = ['get', 'pods', '-l', 'app=web', '--field-selector', 'spec.nodeName=node-2', '-o', 'jsonpath={.items[0].metadata.name} {.items[0].status.containerStatuses[0].containerID} {.items[0].status.containerStatuses[0].restartCount}'];
+    const before_ = ok(await k(query), 'get pod');
+    const [pod, containerID] = before_.split(' ');
+    await stopAgent('SIGKILL');
+    await startAgent(joinCommand);
+    ok(await k(['wait', '--for=condition=Ready', 'node/node-2', '--timeout=60s']), 'node-2 Ready');
+    await eventually(async () => assert.equal(ok(await k(query), 'get pod'), `${pod} ${containerID} 0`), { timeoutMs: 30_000 });
+    const body = ok(await k(['exec', 'client', '--', 'wget', '-q', '-O-', `http://${ok(await k(['get', 'pod', pod!, '-o', 'jsonpath={.status.podIP}']), 'ip')}:8080/index.html`]), 'wget');
+    assert.equal(body, `hello from ${pod}\n`);
   });
 
   it('moves pods off a node whose agent stops answering', async () => {

@@ -447,7 +447,20 @@ export class ApiServer {
       const account = tolerating.spec?.automountServiceAccountToken === undefined ? ((await this.lookup('ServiceAccount', ctx.namespace, accountName)) as ServiceAccount | undefined) : undefined;
       obj.spec = admitServiceAccount(tolerating, account).spec;
     }
+    if (group === '' && plural === 'persistentvolumeclaims') await this.admitDefaultStorageClass(obj);
     await this.admitQuota(store, ctx, obj);
+  }
+
+  /** DefaultStorageClass: a claim that names no class gets the default one (the newest, if several). */
+  private async admitDefaultStorageClass(obj: KubeObject): Promise<void> {
+    const spec = isObject(obj.spec) ? obj.spec : {};
+    if (spec.storageClassName !== undefined && spec.storageClassName !== null) return;
+    const defaults = (await this.cachedList<KubeObject>('storage.k8s.io', 'v1', 'storageclasses', '')).filter(
+      (c) => c.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' || c.metadata?.annotations?.['storageclass.beta.kubernetes.io/is-default-class'] === 'true',
+    );
+    if (defaults.length === 0) return;
+    defaults.sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')) || String(a.metadata?.name).localeCompare(String(b.metadata?.name)));
+    obj.spec = { ...spec, storageClassName: defaults[0]!.metadata?.name };
   }
 
   /** A list from the watch cache (admission reads what it needs without a backend round trip). */
