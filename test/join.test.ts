@@ -59,6 +59,17 @@ describe('node join with a bootstrap token', () => {
     }
   });
 
+  it('lets a bootstrap token ask for certificates and nothing else', async () => {
+    const client = new HttpClient({ server: join_.server, ca: cluster.tls.ca, token: join_.token });
+    try {
+      await client.list(Resources.certificatesigningrequests, '');
+      await assert.rejects(client.list(Resources.secrets, 'kube-system'), (err: { code?: number }) => err.code === 403);
+      await assert.rejects(client.create(Resources.namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'not-for-tokens' } }), (err: { code?: number }) => err.code === 403);
+    } finally {
+      client.close();
+    }
+  });
+
   it('gets client and serving certificates signed by the cluster CA, and reuses them', async () => {
     const options = { server: join_.server, token: join_.token, caCertHash: join_.hash, nodeName: 'node-2', nodeIPs: ['127.0.0.2'], hostnames: ['node-2'], dir: join(dir, 'node-2') };
     const credentials = await bootstrapNodeCredentials(options);

@@ -134,7 +134,9 @@ export interface Authorizer {
  * reach the authorizer except for the public health and version paths.
  */
 export class AuthenticatedAllowAuthorizer implements Authorizer {
-  authorize(user: UserInfo): AuthorizationDecision {
+  authorize(user: UserInfo, request?: RequestInfo): AuthorizationDecision {
+    // A join token only asks for its node's certificate (RBAC's system:node-bootstrapper).
+    if (user.groups.includes('system:bootstrappers') && !user.groups.includes('system:masters')) return bootstrapperDecision(request);
     if (user.groups.includes('system:authenticated')) return { allowed: true, reason: '' };
     return { allowed: false, reason: 'anonymous access is not allowed' };
   }
@@ -142,3 +144,14 @@ export class AuthenticatedAllowAuthorizer implements Authorizer {
 
 /** Paths anonymous clients may read (kube-apiserver's system:public-info-viewer). */
 export const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+
+const DISCOVERY_PATHS = /^\/(api|apis|version|openapi)(\/|$)/;
+
+/** What a bootstrap token may do: discovery, and create and read CertificateSigningRequests. */
+function bootstrapperDecision(request: RequestInfo | undefined): AuthorizationDecision {
+  if (!request) return { allowed: false, reason: 'bootstrap tokens may only request node certificates' };
+  if (!request.isResourceRequest) return request.verb === 'get' && DISCOVERY_PATHS.test(request.path) ? { allowed: true, reason: '' } : { allowed: false, reason: 'bootstrap tokens may only request node certificates' };
+  const csr = request.apiGroup === 'certificates.k8s.io' && request.resource === 'certificatesigningrequests' && request.subresource === '';
+  if (csr && ['create', 'get', 'list', 'watch'].includes(request.verb)) return { allowed: true, reason: '' };
+  return { allowed: false, reason: 'bootstrap tokens may only request node certificates' };
+}
