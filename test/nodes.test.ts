@@ -239,6 +239,23 @@ describe('nodes with runc', { skip: skipReason() }, () => {
     assert.equal(logs.code, 0, logs.stderr);
   });
 
+  it("attaches to a container's output until it exits", async () => {
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: ticker}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: sh, image: ${image}, command: [sh, -c, 'sleep 2; i=0; while [ $i -lt 6 ]; do echo tick $i; i=$((i+1)); sleep 0.5; done']}
+`;
+    ok(await k(['apply', '-f', '-'], manifest), 'apply');
+    ok(await k(['wait', '--for=condition=Ready', 'pod/ticker', '--timeout=60s']), 'ready');
+    const attached = await k(['attach', 'ticker']);
+    assert.equal(attached.code, 0, attached.stderr);
+    assert.match(attached.stdout, /tick 5\n$/);
+    ok(await k(['delete', 'pod', 'ticker', '--wait=true']), 'delete');
+  });
+
   it('puts memory limits into the cgroup', async () => {
     const manifest = `apiVersion: v1
 kind: Pod

@@ -4,6 +4,7 @@
 // runs one joined over HTTPS.
 
 import { mkdirSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import type { ApiClient } from '../client/index.js';
 import { InformerFactory, Resources, realClock } from '../client/index.js';
@@ -13,8 +14,8 @@ import { ImageStore } from '../kubelet/images/index.js';
 import { CniNetwork, HostGwRoutes, cleanupNodeNetwork } from '../kubelet/network/index.js';
 import { ProcessRuntime } from '../kubelet/runtime/process/index.js';
 import { RuncRuntime } from '../kubelet/runtime/runc/index.js';
-import type { ContainerRuntime, PodNetwork, PodNetworkAttachment } from '../kubelet/runtime/types.js';
-import { KubeletServer } from '../kubelet/server/index.js';
+import type { ContainerRuntime, ExecSession, PodNetwork, PodNetworkAttachment } from '../kubelet/runtime/types.js';
+import { KubeletServer, streamLog } from '../kubelet/server/index.js';
 import { VolumeManager } from '../kubelet/volumes/index.js';
 import { ClusterDns, publishDnsEndpoint, type DnsEndpointPublication } from '../dns/index.js';
 import { IptablesProxier, cleanupIptables } from '../proxy/index.js';
@@ -71,6 +72,32 @@ class DeferredPodNetwork implements PodNetwork {
   }
 }
 
+/**
+ * `kubectl attach` to a container's output: what it writes from now on, followed in
+ * its log until it exits. conmon's attach socket (which would carry stdin too) is a
+ * SOCK_SEQPACKET socket Node cannot open, so input is not passed on.
+ */
+async function attachToOutput(runtime: ContainerRuntime, containerId: string): Promise<ExecSession> {
+  const status = await runtime.containerStatus(containerId);
+  if (!status) throw new Error(`container ${containerId} not found`);
+  const stdout = new PassThrough();
+  const stopped = new AbortController();
+  const exited = (async () => {
+    try {
+      await streamLog(
+        status.logPath,
+        { follow: true, timestamps: false, tailLines: 0 },
+        { write: (data) => stdout.write(data) || true },
+        { signal: stopped.signal, containerExited: async () => (await runtime.containerStatus(containerId))?.state !== 'running' },
+      );
+    } finally {
+      stdout.end();
+    }
+    return (await runtime.containerStatus(containerId))?.exitCode ?? 0;
+  })();
+  return { stdout, resize: () => undefined, exited, kill: () => stopped.abort() };
+}
+
 const DNS_PORT = 53;
 const IMAGE_GC_PERIOD_MS = 5 * 60_000;
 
@@ -100,6 +127,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         if (found.found) return found;
         return found.code === 400 ? { badRequest: found.message } : { notFound: found.message };
       },
+      attach: (containerId) => attachToOutput(runtime, containerId),
     },
     onError: (err) => onError(err, 'streaming'),
   });
