@@ -48,6 +48,17 @@ function podObject(name: string, image: string): KubeObject {
   };
 }
 
+/** Deletes every pod of the benchmark and waits until they are gone. */
+async function deleteBenchPods(client: HttpClient): Promise<void> {
+  const list = async () => (await client.list(Resources.pods, 'default', { labelSelector: 'bench=podstartup' })).items;
+  await Promise.all((await list()).map((pod) => client.delete(Resources.pods, 'default', pod.metadata?.name ?? '').catch(() => undefined)));
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+    if ((await list()).length === 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('pods still there after 120 s');
+}
+
 async function main(): Promise<void> {
   const missing = missingForRunc();
   const skip = missing.length > 0 ? `needs ${missing.join(', ')}` : registrySkipReason();
@@ -149,6 +160,8 @@ async function main(): Promise<void> {
     });
   } finally {
     watch?.close();
+    // The node tears each pod down (containers, network, volume mounts) before the server stops.
+    await deleteBenchPods(client).catch((err: unknown) => process.stderr.write(`bench/podstartup: deleting pods: ${String(err)}\n`));
     client.close();
     await cluster.stop();
     await registry.stop();

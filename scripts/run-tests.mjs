@@ -24,5 +24,11 @@ if (files.length === 0) {
   console.error('no test files found; run `npm run build` first');
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// A hung test fails after 10 minutes, and a file whose tests are done exits even if
+// something it started keeps the event loop alive (the leak check names it): CI always ends.
+const child = spawn(
+  process.execPath,
+  ['--enable-source-maps', '--test', '--test-force-exit', '--test-timeout=600000', '--test-reporter=spec', ...files],
+  { stdio: 'inherit' },
+);
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

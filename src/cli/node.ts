@@ -203,6 +203,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
             await runtime.removePodSandbox(sandbox.id).catch((err: unknown) => onError(err, `removing pod ${sandbox.namespace}/${sandbox.name}`));
           }),
         );
+        // Pods still on the node keep their volumes (tmpfs mounts for secrets and tokens) until now.
+        await volumes.tearDownAllPods().catch((err: unknown) => onError(err, 'removing pod volumes'));
       }
       await streaming.close();
       await dnsEndpoint?.stop();

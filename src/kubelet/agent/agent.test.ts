@@ -25,8 +25,15 @@ const errors: string[] = [];
 
 const volumes: PodVolumes = {
   async setUpPod(pod) {
-    mkdirSync(join(dir, 'data', 'pods', pod.metadata?.uid ?? '', 'volumes'), { recursive: true });
-    return new Map();
+    // Every volume (ServiceAccount admission adds kube-api-access) as an empty directory.
+    const volumesDir = join(dir, 'data', 'pods', pod.metadata?.uid ?? '', 'volumes');
+    mkdirSync(volumesDir, { recursive: true });
+    return new Map(
+      (pod.spec?.volumes ?? []).map((v) => {
+        mkdirSync(join(volumesDir, v.name), { recursive: true });
+        return [v.name, { hostPath: join(volumesDir, v.name), readOnly: false }];
+      }),
+    );
   },
   async tearDownPod() {},
 };

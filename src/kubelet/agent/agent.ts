@@ -8,6 +8,7 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { Node, Pod, PodStatus, Secret, Service, Container, LifecycleHandler } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { KubeObject } from '../../api/types.js';
@@ -133,6 +134,19 @@ interface PodRecord {
 
 function formatPod(pod: Pod): string {
   return `${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${pod.metadata?.uid ?? ''})`;
+}
+
+/** pkg/kubelet/config podsDifferSemantically: spec, labels, annotations or deletion changed. */
+function podsDifferSemantically(existing: Pod, next: Pod): boolean {
+  const a = existing.metadata ?? {};
+  const b = next.metadata ?? {};
+  return (
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    a.deletionGracePeriodSeconds !== b.deletionGracePeriodSeconds ||
+    !isDeepStrictEqual(existing.spec, next.spec) ||
+    !isDeepStrictEqual(a.labels ?? {}, b.labels ?? {}) ||
+    !isDeepStrictEqual(a.annotations ?? {}, b.annotations ?? {})
+  );
 }
 
 function rfc3339(ms: number): string {
@@ -364,6 +378,11 @@ export class NodeAgent {
     if (!record) {
       record = { uid, pod, removed: false, admitted: false, finished: false, deleting: false, waiting: new Map(), imageIDs: new Map(), terminationMessages: new Map(), terminationFiles: new Map(), containers: [] };
       this.records.set(uid, record);
+    } else if (!podsDifferSemantically(record.pod, pod) && !(pod.spec?.readinessGates ?? []).length) {
+      // Upstream's reconcile: a change of status only (mostly the agent's own patch)
+      // does not sync the pod, except to recompute Ready for readiness gates.
+      record.pod = pod;
+      return;
     }
     record.pod = pod;
     this.queue.add(uid);
@@ -502,6 +521,9 @@ export class NodeAgent {
     if (actions.kill.length > 0) record.containers = await this.runtime.listContainers(sandboxId);
     for (const start of actions.start) await this.startContainer(record, sandboxId, start, volumes);
     if (actions.start.length > 0) record.containers = await this.runtime.listContainers(sandboxId);
+    // What this sync acted on needs no relist to wake the pod again (a second sync per
+    // started pod); an exit seen only now was not acted on, so the relist must notice it.
+    for (const c of record.containers) if (c.state !== 'exited') this.relisted.set(c.id, c.state);
     this.collectTerminationMessages(record);
     this.probes.syncPod(uid, this.probeTargets(record));
     if (actions.done || actions.initFailed) {

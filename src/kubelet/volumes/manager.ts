@@ -4,7 +4,7 @@
 // their contents on every call, and removes them when the pod is gone. hostPath and
 // persistentVolumeClaim volumes are host directories used in place.
 
-import { chmod, mkdir, realpath, rm, rmdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   ConfigMap,
@@ -123,6 +123,12 @@ export class VolumeManager {
       await rm(join(podDir, 'containers'), { recursive: true, force: true });
       await rmdir(podDir).catch(() => undefined);
     });
+  }
+
+  /** Tears down the volumes of every pod under podsDir (a node's `--cleanup` after its pods are stopped). */
+  async tearDownAllPods(): Promise<void> {
+    const uids = await readdir(this.podsDir).catch(() => [] as string[]);
+    for (const uid of uids) await this.tearDownPod(uid);
   }
 
   private async locked<T>(uid: string, fn: () => Promise<T>): Promise<T> {

@@ -234,6 +234,16 @@ describe('VolumeManager', () => {
     }
   });
 
+  it('tears down every pod on the node at once (cleanup), tmpfs mounts included', async () => {
+    const secret = await createPod('all-a', [{ name: 'creds', secret: { secretName: 'creds' } }]);
+    const memory = await createPod('all-b', [{ name: 'mem', emptyDir: { medium: 'Memory' } }]);
+    await setUp(secret);
+    await setUp(memory);
+    await manager.tearDownAllPods();
+    for (const pod of [secret, memory]) assert.equal(existsSync(join(podsDir, pod.metadata!.uid!)), false);
+    assert.equal((await mountPoints()).some((p) => p.startsWith(podsDir + '/')), false, 'nothing stays mounted');
+  });
+
   it('mounts a bound PVC at its PV path', async () => {
     const pvPath = join(dir, 'local-path', `pvc-${randomBytes(3).toString('hex')}`);
     await cp.client.create(Resources.persistentvolumes, '', {

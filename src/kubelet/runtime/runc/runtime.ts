@@ -159,6 +159,15 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** State letter and start time (clock ticks since boot) from /proc/<pid>/stat; undefined when gone. */
+async function processStat(pid: number): Promise<{ state: string; startTime: string } | undefined> {
+  const text = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  // The command name (field 2) may hold spaces and parentheses: fields follow its last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '', startTime: fields[19] ?? '' };
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -178,6 +187,16 @@ export class RuncRuntime implements ContainerRuntime {
   private readonly sandboxesDir: string;
   private readonly containersDir: string;
   private readonly sessions = new Set<{ kill(): void; exited: Promise<number> }>();
+  /**
+   * container.json of every container, read once: this runtime is their only writer
+   * (a later runtime on the same root reads them afresh), and listing them from disk
+   * on every sync costs a file read per container per pod.
+   */
+  private readonly records = new Map<string, ContainerRecord>();
+  /** runc's init process of each container (pid and start time, from its state.json). */
+  private readonly initProcesses = new Map<string, { pid: number; startTime: string }>();
+  /** Containers being removed: a concurrent read must not cache them again. */
+  private readonly removed = new Set<string>();
 
   private constructor(
     private readonly options: RuncRuntimeOptions,
@@ -339,7 +358,7 @@ export class RuncRuntime implements ContainerRuntime {
         labels: { ...config.labels }, imageRef: config.image.ref, tty: config.tty,
         cgroupsPath: spec.linux.cgroupsPath, createdAt: new Date().toISOString(),
       };
-      await writeJson(join(dir, 'container.json'), record);
+      await this.saveContainer(record);
       return id;
     } catch (err) {
       await runCommand('umount', [rootfs]);
@@ -348,8 +367,19 @@ export class RuncRuntime implements ContainerRuntime {
     }
   }
 
-  private readContainer(id: string): Promise<ContainerRecord | undefined> {
-    return readJson<ContainerRecord>(join(this.containersDir, id, 'container.json'));
+  private async readContainer(id: string): Promise<ContainerRecord | undefined> {
+    const cached = this.records.get(id);
+    if (cached) return cached;
+    const record = await readJson<ContainerRecord>(join(this.containersDir, id, 'container.json'));
+    // A read racing a removal must not bring the record back.
+    if (record && !this.records.has(id) && !this.removed.has(id)) this.records.set(id, record);
+    return this.records.get(id) ?? record;
+  }
+
+  /** Saves a container record: the file for later agents, the cache for this one. */
+  private async saveContainer(record: ContainerRecord): Promise<void> {
+    this.records.set(record.id, record);
+    await writeJson(join(this.containersDir, record.id, 'container.json'), record);
   }
 
   private async requireContainer(id: string): Promise<ContainerRecord> {
@@ -375,10 +405,10 @@ export class RuncRuntime implements ContainerRuntime {
     ];
     if (record.tty) args.push('-t');
     try {
-      await this.runConmon(args);
+      await this.runConmon(args, dir);
       // Recorded before `runc start`: a quick container may exit before start returns.
       record.startedAt = new Date().toISOString();
-      await writeJson(join(dir, 'container.json'), record);
+      await this.saveContainer(record);
       await checkCommand(this.runcPath, ['--root', this.runcRoot, 'start', containerId]);
     } catch (err) {
       await this.runc(['delete', '--force', containerId]);
@@ -386,7 +416,7 @@ export class RuncRuntime implements ContainerRuntime {
       const message = runcErrorMessage(err instanceof Error ? err.message : String(err));
       delete record.startedAt;
       record.finished = { exitCode: 128, finishedAt: new Date().toISOString(), reason: 'StartError', message };
-      await writeJson(join(dir, 'container.json'), record);
+      await this.saveContainer(record);
       throw new ContainerStartError(containerId, message);
     }
   }
@@ -395,9 +425,11 @@ export class RuncRuntime implements ContainerRuntime {
    * Runs conmon and waits for `runc create` to finish: conmon reports the container's
    * pid (or runc's error) as JSON on the pipe named by _OCI_SYNCPIPE, as for CRI-O.
    */
-  private runConmon(args: readonly string[]): Promise<number> {
+  private runConmon(args: readonly string[], bundleDir: string): Promise<number> {
     return new Promise((resolve, reject) => {
+      // conmon writes its `oom` file into its working directory: the bundle, where oomKilled looks.
       const child = spawn(this.conmonPath, args, {
+        cwd: bundleDir,
         stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
         env: { ...process.env, _OCI_SYNCPIPE: '3' },
       });
@@ -472,16 +504,21 @@ export class RuncRuntime implements ContainerRuntime {
     const result = await this.runc(['delete', '--force', containerId]);
     if (result.code !== 0 && !/does not exist|not exist/.test(result.stderr)) throw new CommandError('runc delete', result);
     await unmountIfMounted(join(dir, 'rootfs'));
-    await fs.rm(dir, { recursive: true, force: true });
+    this.removed.add(containerId);
+    this.records.delete(containerId);
+    this.initProcesses.delete(containerId);
+    try {
+      await fs.rm(dir, { recursive: true, force: true });
+    } finally {
+      this.removed.delete(containerId);
+    }
     await fs.rm(join(this.exitsDir, containerId), { force: true });
     await fs.rm(join(this.socketsDir, containerId), { recursive: true, force: true });
   }
 
   async listContainers(sandboxId?: string): Promise<readonly ContainerStatus[]> {
     const records = await this.listContainerRecords(sandboxId);
-    if (records.length === 0) return [];
-    const states = await this.runcStates();
-    return Promise.all(records.map((record) => this.statusOf(record, states.get(record.id))));
+    return Promise.all(records.map(async (record) => this.statusOf(record, record.startedAt && !record.finished ? await this.runcState(record.id) : undefined)));
   }
 
   async containerStatus(containerId: string): Promise<ContainerStatus | undefined> {
@@ -492,21 +529,34 @@ export class RuncRuntime implements ContainerRuntime {
 
   private async listContainerRecords(sandboxId?: string): Promise<ContainerRecord[]> {
     const ids = await fs.readdir(this.containersDir);
+    const present = new Set(ids);
+    for (const id of this.records.keys()) if (!present.has(id)) this.records.delete(id);
+    for (const id of this.initProcesses.keys()) if (!present.has(id)) this.initProcesses.delete(id);
     const records = await Promise.all(ids.map((id) => this.readContainer(id)));
     return records.filter((r): r is ContainerRecord => r !== undefined && (sandboxId === undefined || r.sandboxId === sandboxId));
   }
 
-  private async runcStates(): Promise<Map<string, RuncStateEntry>> {
-    const result = await this.runc(['list', '--format', 'json']);
-    if (result.code !== 0) throw new CommandError('runc list', result);
-    const entries = (JSON.parse(result.stdout || 'null') ?? []) as RuncStateEntry[];
-    return new Map(entries.map((e) => [e.id, e]));
-  }
-
+  /**
+   * The container's state as `runc state` reports it, read from runc's own files
+   * instead of running runc (a process start per call adds up with many pods):
+   * libcontainer's runType — stopped unless the init process (pid and start time
+   * from state.json) is alive and not a zombie; created while exec.fifo exists
+   * (`runc start` removes it); else running. undefined when runc has no such container.
+   */
   private async runcState(containerId: string): Promise<RuncStateEntry | undefined> {
-    const result = await this.runc(['state', containerId]);
-    if (result.code !== 0) return undefined;
-    return JSON.parse(result.stdout) as RuncStateEntry;
+    const dir = join(this.runcRoot, containerId);
+    let init = this.initProcesses.get(containerId);
+    if (!init) {
+      const state = await readJson<{ init_process_pid?: number; init_process_start?: number | string }>(join(dir, 'state.json')).catch(() => undefined);
+      if (!state) return undefined;
+      init = { pid: state.init_process_pid ?? 0, startTime: String(state.init_process_start) };
+      // Fixed once runc has written them; state.json itself is large (the whole config).
+      if (init.pid > 0) this.initProcesses.set(containerId, init);
+    }
+    const stat = init.pid > 0 ? await processStat(init.pid) : undefined;
+    const alive = stat !== undefined && stat.startTime === init.startTime && stat.state !== 'Z' && stat.state !== 'X';
+    if (!alive) return (await exists(join(dir, 'state.json'))) ? { id: containerId, pid: 0, status: 'stopped' } : undefined;
+    return { id: containerId, pid: init.pid, status: (await exists(join(dir, 'exec.fifo'))) ? 'created' : 'running' };
   }
 
   private async exitCode(containerId: string): Promise<number | undefined> {
@@ -543,7 +593,7 @@ export class RuncRuntime implements ContainerRuntime {
       const oom = await this.oomKilled(record);
       record.finished = { exitCode, finishedAt: finishedAt.toISOString(), reason: oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error' };
       // Best effort: the container may be being removed concurrently.
-      await writeJson(join(this.containersDir, record.id, 'container.json'), record).catch(() => undefined);
+      await this.saveContainer(record).catch(() => undefined);
       return { ...base, ...finishedFields(record.finished) };
     }
     const status = runcState?.status;
