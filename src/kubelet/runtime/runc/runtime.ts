@@ -290,8 +290,11 @@ export class RuncRuntime implements ContainerRuntime {
           namespace: record.namespace, portMappings: record.portMappings,
         });
       }
-      const result = await runCommand('ip', ['netns', 'del', record.netnsName]);
-      if (result.code !== 0 && (await exists(record.netnsPath))) throw new CommandError('ip netns del', result);
+      // Stopping twice (stop, then remove) deletes the namespace once.
+      if (await exists(record.netnsPath)) {
+        const result = await runCommand('ip', ['netns', 'del', record.netnsName]);
+        if (result.code !== 0 && (await exists(record.netnsPath))) throw new CommandError('ip netns del', result);
+      }
     }
     if (record.state !== 'notready') {
       record.state = 'notready';
