@@ -128,7 +128,7 @@ describe('nodes with runc', { skip: skipReason() }, () => {
       runtime: 'runc',
       startTimeoutMs: 60_000,
       stopTimeoutMs: 60_000,
-      extraArgs: ['--node-name', 'node-1', '--node-ip', host.hostIP, '--kubelet-port', '0', '--cleanup', '--insecure-registry', registry.host, '--node-monitor-grace-period', '8'],
+      extraArgs: ['--node-name', 'node-1', '--node-ip', host.hostIP, '--kubelet-port', '0', '--cleanup', '--insecure-registry', registry.host, '--node-monitor-grace-period', '8', '--container-log-max-size', '16Ki', '--container-log-max-files', '3'],
     });
     const { stdout } = await run(process.execPath, [SKIFF, 'token', 'create', '--print-join-command', '--data-dir', cluster.dataDir]);
     const match = /--server https:\/\/[^:]+:(\d+) --token (\S+) --ca-cert-hash (\S+)/.exec(stdout);
@@ -258,6 +258,39 @@ spec:
     assert.equal(attached.code, 0, attached.stderr);
     assert.match(attached.stdout, /tick 5\n$/);
     ok(await k(['delete', 'pod', 'ticker', '--wait=true']), 'delete');
+  });
+
+  it('rotates a container log that outgrows --container-log-max-size, keeping --container-log-max-files', async () => {
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: chatty}
+spec:
+  nodeName: node-1
+  terminationGracePeriodSeconds: 0
+  containers:
+  - {name: sh, image: ${image}, command: [sh, -c, 'i=0; while true; do echo "line $i ................................................................................................"; i=$((i+1)); sleep 0.005; done']}
+`;
+    ok(await k(['apply', '-f', '-'], manifest), 'apply');
+    const uid = ok(await k(['get', 'pod', 'chatty', '-o', 'jsonpath={.metadata.uid}']), 'uid');
+    const dir = join(cluster.dataDir, 'node', 'logs', 'pods', `default_chatty_${uid}`, 'sh');
+    // The agent looks every 10 s: two rotations, the older one compressed.
+    const files = await eventually(
+      async () => {
+        const names = readdirSync(dir).sort();
+        assert.ok(names.some((n) => /^0\.log\.\d{8}-\d{6}\.gz$/.test(n)), names.join(' '));
+        return names;
+      },
+      { timeoutMs: 45_000 },
+    );
+    assert.ok(files.length <= 3, `at most 3 files: ${files.join(' ')}`);
+    assert.ok(files.includes('0.log'));
+    // kubectl logs reads the current file: recent lines, counting on from the rotated ones.
+    const tail = ok(await k(['logs', 'chatty', '--tail', '1']), 'logs --tail 1');
+    const newest = Number(/^line (\d+) /.exec(tail)?.[1]);
+    const rotated = readFileSync(join(dir, files.find((n) => /^0\.log\.\d{8}-\d{6}$/.test(n)) ?? files.find((n) => n.endsWith('.gz'))!));
+    assert.ok(newest > 0, tail);
+    assert.ok(!rotated.toString().includes(`line ${newest} `), 'the newest line is only in the current file');
+    ok(await k(['delete', 'pod', 'chatty', '--wait=true']), 'delete');
   });
 
   it('puts memory limits into the cgroup', async () => {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { HttpClient } from '../client/index.js';
 import { bootstrapNodeCredentials } from '../kubelet/bootstrap/index.js';
 import { startNode } from './node.js';
-import { CLUSTER_DNS_IP, defaultNodeIP, defaultNodeName } from './node-defaults.js';
+import { CLUSTER_DNS_IP, defaultNodeIP, defaultNodeName, logRotationFromFlags } from './node-defaults.js';
 import { chooseRuntime } from './runtime-choice.js';
 
 export interface AgentOptions {
@@ -17,6 +17,8 @@ export interface AgentOptions {
   readonly nodeIp?: string;
   readonly runtime: string;
   readonly kubeletPort: string;
+  readonly containerLogMaxSize: string;
+  readonly containerLogMaxFiles: string;
   readonly clusterCidr: string;
   readonly insecureRegistry?: string[];
   readonly cleanup?: boolean;
@@ -31,6 +33,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const kubeletPort = Number(options.kubeletPort);
   if (!Number.isInteger(kubeletPort) || kubeletPort < 0 || kubeletPort > 65535) throw new Error(`--kubelet-port: not a port number: ${options.kubeletPort}`);
+  const logRotation = logRotationFromFlags(options.containerLogMaxSize, options.containerLogMaxFiles);
   const nodeName = options.name ?? defaultNodeName();
   const nodeIP = options.nodeIp ?? defaultNodeIP();
   const choice = chooseRuntime(options.runtime);
@@ -60,6 +63,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     clusterDNS: CLUSTER_DNS_IP,
     clusterDomain: 'cluster.local',
     kubeletPort,
+    logRotation,
     caPem: credentials.caPem,
     serving: credentials.serving,
     ...(options.insecureRegistry ? { insecureRegistries: options.insecureRegistry } : {}),

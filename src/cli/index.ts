@@ -25,6 +25,8 @@ interface ServerCliOptions {
   nodeName?: string;
   nodeIp?: string;
   kubeletPort: string;
+  containerLogMaxSize: string;
+  containerLogMaxFiles: string;
   insecureRegistry?: string[];
   cleanup?: boolean;
 }
@@ -38,6 +40,8 @@ interface AgentCliOptions {
   nodeIp?: string;
   runtime: string;
   kubeletPort: string;
+  containerLogMaxSize: string;
+  containerLogMaxFiles: string;
   clusterCidr: string;
   insecureRegistry?: string[];
   cleanup?: boolean;
@@ -69,6 +73,8 @@ program
   .option('--node-ip <address>', "the local node's InternalIP (default: the host's first non-loopback IPv4 address)")
   .option('--kubelet-port <port>', "port of the local node's streaming endpoint (logs, exec, port-forward); 0 picks a free one", '10250')
   .option('--insecure-registry <host...>', 'registries to pull from over plain HTTP (loopback ones always are)')
+  .option('--container-log-max-size <quantity>', 'rotate a container log once it reaches this size', '10Mi')
+  .option('--container-log-max-files <count>', 'log files kept per container, the current one included', '5')
   .option('--cleanup', "on shutdown, stop the local node's pods and remove its iptables rules, routes and bridge")
   .option('--disable-scheduler', 'do not run the scheduler in this server')
   .option('--disable-controller-manager', 'do not run the controller manager in this server')
@@ -90,6 +96,8 @@ program
   .option('--kubelet-port <port>', 'port of the streaming endpoint (logs, exec, port-forward)', '10250')
   .option('--cluster-cidr <cidr>', 'pod addresses of the whole cluster (not masqueraded between nodes)', '10.244.0.0/16')
   .option('--insecure-registry <host...>', 'registries to pull from over plain HTTP (loopback ones always are)')
+  .option('--container-log-max-size <quantity>', 'rotate a container log once it reaches this size', '10Mi')
+  .option('--container-log-max-files <count>', 'log files kept per container, the current one included', '5')
   .option('--cleanup', "on shutdown, stop this node's pods and remove its iptables rules, routes and bridge")
   .action(async (options: AgentCliOptions) => {
     const { runAgent } = await import('./agent.js');

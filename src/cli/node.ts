@@ -17,6 +17,7 @@ import { RuncRuntime } from '../kubelet/runtime/runc/index.js';
 import type { ContainerRuntime, ExecSession, PodNetwork, PodNetworkAttachment } from '../kubelet/runtime/types.js';
 import { KubeletServer, streamLog } from '../kubelet/server/index.js';
 import { VolumeManager } from '../kubelet/volumes/index.js';
+import { ContainerLogManager, type LogRotationPolicy } from '../kubelet/logs/index.js';
 import { ClusterDns, publishDnsEndpoint, type DnsEndpointPublication } from '../dns/index.js';
 import { IptablesProxier, cleanupIptables } from '../proxy/index.js';
 import type { NodeRuntime } from './runtime-choice.js';
@@ -34,6 +35,7 @@ export interface NodeOptions {
   readonly clusterDomain: string;
   /** The streaming endpoint (kubelet's 10250); 0 picks a free port. */
   readonly kubeletPort: number;
+  readonly logRotation?: LogRotationPolicy;
   readonly caPem: string;
   readonly serving: { readonly certPem: string; readonly keyPem: string };
   readonly insecureRegistries?: readonly string[];
@@ -188,12 +190,16 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       }, IMAGE_GC_PERIOD_MS)
     : undefined;
 
+  const logRotation = new ContainerLogManager({ runtime, ...(options.logRotation ? { policy: options.logRotation } : {}), onError });
+  logRotation.start();
+
   return {
     runtime: options.runtime,
     kubeletPort,
     async stop({ cleanup }) {
       clearInterval(imageGc);
       await collecting;
+      await logRotation.stop();
       await agent.stop();
       if (cleanup) {
         // All pods at once: each waits out its own grace period.

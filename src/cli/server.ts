@@ -8,7 +8,7 @@ import { datastoreUrl } from './datastore.js';
 import { ControlPlaneComponents } from './control-plane.js';
 import { chooseRuntime } from './runtime-choice.js';
 import { startNode } from './node.js';
-import { CLUSTER_DNS_IP, DEFAULT_CLUSTER_CIDR, defaultNodeIP, defaultNodeName } from './node-defaults.js';
+import { CLUSTER_DNS_IP, DEFAULT_CLUSTER_CIDR, defaultNodeIP, defaultNodeName, logRotationFromFlags } from './node-defaults.js';
 import { ensureClusterDnsService } from '../dns/index.js';
 import { ensureLocalPathStorageClass } from '../controllers/localpath/index.js';
 import { builtinControllers, schedulerComponent, startSimulatedNodes } from './components.js';
@@ -32,6 +32,8 @@ export interface ServerOptions {
   readonly nodeName?: string;
   readonly nodeIp?: string;
   readonly kubeletPort?: string;
+  readonly containerLogMaxSize?: string;
+  readonly containerLogMaxFiles?: string;
   readonly insecureRegistry?: string[];
   readonly cleanup?: boolean;
 }
@@ -135,6 +137,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
       clusterDNS: CLUSTER_DNS_IP,
       clusterDomain: 'cluster.local',
       kubeletPort: port0(options.kubeletPort),
+      logRotation: logRotationFromFlags(options.containerLogMaxSize ?? '10Mi', options.containerLogMaxFiles ?? '5'),
       caPem: pki.ca.certPem,
       serving,
       ...(options.insecureRegistry ? { insecureRegistries: options.insecureRegistry } : {}),

@@ -202,6 +202,12 @@ export interface ContainerRuntime {
   listContainers(sandboxId?: string): Promise<readonly ContainerStatus[]>;
   containerStatus(containerId: string): Promise<ContainerStatus | undefined>;
 
+  /**
+   * CRI ReopenContainerLog: the running container's output goes on in a new file at its
+   * log path (log rotation renamed the old one). Fails when the container is not running.
+   */
+  reopenContainerLog(containerId: string): Promise<void>;
+
   /** Runs a command in the container and collects its output (probes, hooks). */
   execSync(containerId: string, argv: readonly string[], timeoutMs: number): Promise<ExecResult>;
   /** An interactive command in the container (kubectl exec). */

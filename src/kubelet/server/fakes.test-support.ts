@@ -58,6 +58,7 @@ export class HostExecRuntime implements ContainerRuntime {
   }
   runPodSandbox = () => this.unsupported();
   stopPodSandbox = () => this.unsupported();
+  reopenContainerLog = () => this.unsupported();
   removePodSandbox = () => this.unsupported();
   listPodSandboxes = () => this.unsupported();
   createContainer = () => this.unsupported();

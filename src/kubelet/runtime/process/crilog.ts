@@ -30,17 +30,40 @@ export type LogStream = 'stdout' | 'stderr';
 
 /** Appends the output of a process's streams to one CRI-format log file. */
 export class CriLogWriter {
-  private readonly file: WriteStream;
+  private file: WriteStream;
+  private ending = false;
   private readonly closed: Promise<void>;
+  private resolveClosed: () => void = () => undefined;
   private open = 0;
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     mkdirSync(dirname(path), { recursive: true });
-    this.file = createWriteStream(path, { flags: 'a' });
-    this.closed = new Promise((resolve) => {
-      this.file.once('close', resolve);
-      this.file.once('error', () => resolve());
-    });
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.file = this.openFile();
+  }
+
+  private openFile(): WriteStream {
+    const file = createWriteStream(this.path, { flags: 'a' });
+    // Only the last file's close means all output is written (rotation closes earlier ones).
+    const settle = () => {
+      if (this.ending && file === this.file) this.resolveClosed();
+    };
+    file.once('close', settle);
+    file.on('error', settle);
+    return file;
+  }
+
+  private end(): void {
+    this.ending = true;
+    this.file.end();
+  }
+
+  /** Continues in a new file at the same path (log rotation renamed the current one). */
+  reopen(): void {
+    if (this.ending) return;
+    const previous = this.file;
+    this.file = this.openFile();
+    previous.end();
   }
 
   /** Copies a stream into the log; the file closes once every attached stream ended. */
@@ -66,7 +89,7 @@ export class CriLogWriter {
       ended = true;
       if (pending.length > 0) this.line(name, 'F', pending);
       pending = Buffer.alloc(0);
-      if (--this.open === 0) this.file.end();
+      if (--this.open === 0) this.end();
     };
     stream.once('end', end);
     stream.once('close', end);
@@ -75,7 +98,7 @@ export class CriLogWriter {
 
   /** Closes the file when nothing was attached. */
   closeIfIdle(): void {
-    if (this.open === 0) this.file.end();
+    if (this.open === 0) this.end();
   }
 
   /** Settles once the file is closed (all output written). */

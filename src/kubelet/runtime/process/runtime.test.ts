@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,5 +136,21 @@ test('removePodSandbox stops containers and removes the directory', async () => 
   await runtime.removePodSandbox(other.id);
   assert.equal(await runtime.containerStatus(id), undefined);
   assert.throws(() => readFileSync(join(podDir, 'etc', 'hostname')));
+});
+
+test('reopens the log of a running container after rotation renamed it', async () => {
+  const id = await runtime.createContainer(sandbox.id, config('rot', ['/bin/sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.05; done']));
+  await runtime.startContainer(id);
+  const logPath = join(dir, 'logs', 'default_p_uid-1', 'rot', '0.log');
+  await eventually(() => assert.match(readFileSync(logPath, 'utf8'), /tick 3\n/));
+  renameSync(logPath, `${logPath}.20260101-000000`);
+  await runtime.reopenContainerLog(id);
+  await eventually(() => assert.match(readFileSync(logPath, 'utf8'), /tick \d+\n/));
+  const numbers = (text: string) => [...text.matchAll(/stdout F tick (\d+)/g)].map((m) => Number(m[1]));
+  const rotated = numbers(readFileSync(`${logPath}.20260101-000000`, 'utf8'));
+  const fresh = numbers(readFileSync(logPath, 'utf8'));
+  assert.ok(fresh[0]! > rotated.at(-1)!, `continues where the rotated file stops: ${rotated.at(-1)} then ${fresh[0]}`);
+  await runtime.stopContainer(id, 0);
+  await assert.rejects(runtime.reopenContainerLog(id), /not running/);
 });
 });

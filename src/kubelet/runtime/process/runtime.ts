@@ -53,6 +53,7 @@ interface ContainerRecord {
   finishedAt?: Date;
   exitCode?: number;
   child?: ChildProcess;
+  log?: CriLogWriter;
   /** Settles once the process exited and its output is in the log file. */
   exited?: Promise<void>;
 }
@@ -180,6 +181,7 @@ export class ProcessRuntime implements ContainerRuntime {
       stdio: [config.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     container.child = child;
+    container.log = log;
     container.state = 'running';
     container.startedAt = new Date();
     log.attach(child.stdout!, 'stdout');
@@ -361,6 +363,12 @@ export class ProcessRuntime implements ContainerRuntime {
     for (const container of running) killGroup(container.child?.pid, 'SIGKILL');
     await Promise.all(running.map((c) => c.exited));
     this.exitListeners.clear();
+  }
+
+  async reopenContainerLog(containerId: string): Promise<void> {
+    const container = this.mustGet(containerId);
+    if (container.state !== 'running' || !container.log) throw new Error(`container ${containerId} is not running`);
+    container.log.reopen();
   }
 
   private mustGet(containerId: string): ContainerRecord {

@@ -417,4 +417,25 @@ describe('RuncRuntime', { skip }, () => {
       await second.dispose();
     }
   });
+  test('reopens a running container\'s log after rotation renamed it; refuses an exited one', async () => {
+    const pod = podConfig('rotate');
+    const sandbox = await runtime.runPodSandbox(pod);
+    const config = containerConfig(pod, 'ticker', ['sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.05; done']);
+    const id = await run(sandbox.id, config);
+    await waitLog(config.logPath, /tick 3\n/);
+    await fs.rename(config.logPath, `${config.logPath}.20260101-000000`);
+    await runtime.reopenContainerLog(id);
+    const fresh = await waitLog(config.logPath, /tick \d+\n/);
+    const rotated = await fs.readFile(`${config.logPath}.20260101-000000`, 'utf8');
+    const last = (text: string, which: 'first' | 'last') => {
+      const numbers = [...text.matchAll(/stdout F tick (\d+)/g)].map((m) => Number(m[1]));
+      return which === 'first' ? numbers[0]! : numbers.at(-1)!;
+    };
+    // The output continues in the new file where the rotated one stops.
+    assert.ok(last(fresh, 'first') > last(rotated, 'last'), `new file starts after the rotated one: ${last(rotated, 'last')} then ${last(fresh, 'first')}`);
+    await runtime.stopContainer(id, 0);
+    await waitExited(id);
+    await assert.rejects(runtime.reopenContainerLog(id), /not running/);
+    await runtime.removePodSandbox(sandbox.id);
+  });
 });

@@ -14,7 +14,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
@@ -50,7 +50,10 @@ export interface RuncRuntimeOptions {
   readonly cgroupParent: string;
   readonly runcPath?: string;
   readonly conmonPath?: string;
-  /** conmon --log-size-max per container log (default 10 MiB, kubelet's containerLogMaxSize). */
+  /**
+   * conmon --log-size-max: conmon empties a log that grows past it. Unlimited by default,
+   * as CRI-O has it: the agent rotates logs (ContainerLogManager), keeping their content.
+   */
   readonly logSizeMaxBytes?: number;
 }
 
@@ -401,7 +404,7 @@ export class RuncRuntime implements ContainerRuntime {
       '-c', containerId, '-u', containerId, '-n', `${record.name}_${record.sandboxId.slice(0, 12)}`,
       '-r', this.runcPath, '-b', dir,
       '-p', join(dir, 'pidfile'), '--conmon-pidfile', join(dir, 'conmon.pid'),
-      '-l', `k8s-file:${record.logPath}`, '--log-size-max', String(this.options.logSizeMaxBytes ?? 10 * 1024 * 1024),
+      '-l', `k8s-file:${record.logPath}`, '--log-size-max', String(this.options.logSizeMaxBytes ?? -1),
       '--exit-dir', this.exitsDir, '--socket-dir-path', this.socketsDir,
       '--runtime-arg', '--root', '--runtime-arg', this.runcRoot,
       '--log-level', 'error',
@@ -496,6 +499,27 @@ export class RuncRuntime implements ContainerRuntime {
         if (!state || state.status === 'stopped') return true;
       }
       await delay(POLL_MS);
+    }
+  }
+
+  /**
+   * As CRI-O does it: "2 0 0" (reopen logs) on conmon's control fifo in the bundle, then
+   * wait for conmon to create the new log file.
+   */
+  async reopenContainerLog(containerId: string): Promise<void> {
+    const record = await this.requireContainer(containerId);
+    const state = record.startedAt && !record.finished ? await this.runcState(containerId) : undefined;
+    if (state?.status !== 'running') throw new Error(`container ${containerId} is not running`);
+    // Non-blocking: with conmon gone there is no reader, and the open fails (ENXIO) instead of hanging.
+    const ctl = await fs.open(join(this.containersDir, containerId, 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+    try {
+      await ctl.write('2 0 0\n');
+    } finally {
+      await ctl.close();
+    }
+    for (const deadline = Date.now() + 5000; !(await exists(record.logPath)); ) {
+      if (Date.now() > deadline) throw new Error(`conmon did not reopen the log of container ${containerId}`);
+      await delay(20);
     }
   }
 
