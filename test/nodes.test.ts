@@ -243,6 +243,13 @@ describe('nodes with runc', { skip: skipReason() }, () => {
     assert.equal(logs.code, 0, logs.stderr);
   });
 
+  it('passes input through `kubectl run -i` (attach with stdin) and removes the pod with --rm', async () => {
+    const result = await k(['run', 'reader', '-i', '--rm', '--restart=Never', `--image=${image}`, '--', 'sh', '-c', 'read line; echo "got $line"'], 'hello from stdin\n');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^got hello from stdin$/m);
+    assert.match(result.stdout, /pod "reader" deleted/);
+  });
+
   it("attaches to a container's output until it exits", async () => {
     const manifest = `apiVersion: v1
 kind: Pod

@@ -14,7 +14,7 @@ import { ImageStore } from '../kubelet/images/index.js';
 import { CniNetwork, HostGwRoutes, cleanupNodeNetwork } from '../kubelet/network/index.js';
 import { ProcessRuntime } from '../kubelet/runtime/process/index.js';
 import { RuncRuntime } from '../kubelet/runtime/runc/index.js';
-import type { ContainerRuntime, ExecSession, PodNetwork, PodNetworkAttachment } from '../kubelet/runtime/types.js';
+import type { ContainerRuntime, ExecOptions, ExecSession, PodNetwork, PodNetworkAttachment } from '../kubelet/runtime/types.js';
 import { KubeletServer, streamLog } from '../kubelet/server/index.js';
 import { VolumeManager } from '../kubelet/volumes/index.js';
 import { ContainerLogManager, type LogRotationPolicy } from '../kubelet/logs/index.js';
@@ -75,13 +75,14 @@ class DeferredPodNetwork implements PodNetwork {
 }
 
 /**
- * `kubectl attach` to a container's output: what it writes from now on, followed in
- * its log until it exits. conmon's attach socket (which would carry stdin too) is a
- * SOCK_SEQPACKET socket Node cannot open, so input is not passed on.
+ * `kubectl attach`: the container's output from now on, followed in its log until it
+ * exits, and with -i its stdin through the runtime (conmon's attach socket on runc).
  */
-async function attachToOutput(runtime: ContainerRuntime, containerId: string): Promise<ExecSession> {
+async function attachToContainer(runtime: ContainerRuntime, containerId: string, options: ExecOptions): Promise<ExecSession> {
   const status = await runtime.containerStatus(containerId);
   if (!status) throw new Error(`container ${containerId} not found`);
+  if (options.stdin && !runtime.attachInput) throw new Error(`the ${runtime.name} runtime cannot attach to stdin`);
+  const input = options.stdin ? await runtime.attachInput!(containerId) : undefined;
   const stdout = new PassThrough();
   const stopped = new AbortController();
   const exited = (async () => {
@@ -94,10 +95,20 @@ async function attachToOutput(runtime: ContainerRuntime, containerId: string): P
       );
     } finally {
       stdout.end();
+      input?.close();
     }
     return (await runtime.containerStatus(containerId))?.exitCode ?? 0;
   })();
-  return { stdout, resize: () => undefined, exited, kill: () => stopped.abort() };
+  return {
+    ...(input ? { stdin: input.stdin } : {}),
+    stdout,
+    resize: (size) => input?.resize(size),
+    exited,
+    kill: () => {
+      input?.close();
+      stopped.abort();
+    },
+  };
 }
 
 const DNS_PORT = 53;
@@ -129,7 +140,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         if (found.found) return found;
         return found.code === 400 ? { badRequest: found.message } : { notFound: found.message };
       },
-      attach: (containerId) => attachToOutput(runtime, containerId),
+      attach: (containerId, options) => attachToContainer(runtime, containerId, options),
     },
     onError: (err) => onError(err, 'streaming'),
   });

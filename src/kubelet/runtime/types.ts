@@ -176,6 +176,13 @@ export interface ExecSession {
   kill(): void;
 }
 
+/** A connection to a container's stdin (and terminal size); close() detaches. */
+export interface AttachedInput {
+  readonly stdin: Writable;
+  resize(size: { width: number; height: number }): void;
+  close(): void;
+}
+
 export interface ExecResult {
   readonly exitCode: number;
   readonly stdout: string;
@@ -207,6 +214,12 @@ export interface ContainerRuntime {
    * log path (log rotation renamed the old one). Fails when the container is not running.
    */
   reopenContainerLog(containerId: string): Promise<void>;
+
+  /**
+   * Input to a running container's stdin (kubectl attach -i, kubectl run -i): the
+   * container must have been created with stdin. Absent: the runtime cannot.
+   */
+  attachInput?(containerId: string): Promise<AttachedInput>;
 
   /** Runs a command in the container and collects its output (probes, hooks). */
   execSync(containerId: string, argv: readonly string[], timeoutMs: number): Promise<ExecResult>;

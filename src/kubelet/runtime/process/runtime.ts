@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PassThrough, type Duplex } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import type {
+  AttachedInput,
   ContainerConfig,
   ContainerRuntime,
   ContainerStatus,
@@ -363,6 +364,17 @@ export class ProcessRuntime implements ContainerRuntime {
     for (const container of running) killGroup(container.child?.pid, 'SIGKILL');
     await Promise.all(running.map((c) => c.exited));
     this.exitListeners.clear();
+  }
+
+  /** The main process's stdin pipe; the end of one attach closes it only with stdinOnce. */
+  async attachInput(containerId: string): Promise<AttachedInput> {
+    const container = this.mustGet(containerId);
+    const target = container.child?.stdin;
+    if (!container.config.stdin || !target) throw new Error(`container ${containerId} was not created with stdin: true`);
+    const stdin = new PassThrough();
+    stdin.pipe(target, { end: container.config.stdinOnce });
+    target.on('error', () => undefined);
+    return { stdin, resize: () => undefined, close: () => stdin.unpipe(target) };
   }
 
   async reopenContainerLog(containerId: string): Promise<void> {

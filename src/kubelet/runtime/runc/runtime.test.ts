@@ -388,6 +388,35 @@ describe('RuncRuntime', { skip }, () => {
     await runtime.removePodSandbox(sandbox.id);
   });
 
+  test('attach input reaches a tty container\'s stdin, and resize sets its terminal size', async () => {
+    const pod = podConfig('attach');
+    const sandbox = await runtime.runPodSandbox(pod);
+    const config = containerConfig(pod, 'shell', ['sh'], { tty: true, stdin: true, stdinOnce: false });
+    const id = await run(sandbox.id, config);
+    const input = await runtime.attachInput(id);
+    input.resize({ width: 123, height: 45 });
+    // The resize goes through conmon's control fifo: wait for it before asking.
+    await until(async () => {
+      input.stdin.write('stty size > /tmp/size\n');
+      const result = await runtime.execSync(id, ['cat', '/tmp/size'], 5000);
+      return result.stdout.trim() === '45 123' ? result : undefined;
+    }, 10_000, 'the terminal size');
+    input.stdin.write('echo typed-$((6*7))\n');
+    await waitLog(config.logPath, /typed-42/);
+    input.close();
+    // stdinOnce false: the shell keeps running after the attach ends.
+    assert.equal((await runtime.containerStatus(id))?.state, 'running');
+    await runtime.removePodSandbox(sandbox.id);
+  });
+
+  test('attach input to a container without stdin is refused', async () => {
+    const pod = podConfig('nostdin');
+    const sandbox = await runtime.runPodSandbox(pod);
+    const id = await run(sandbox.id, containerConfig(pod, 'sleeper', ['sleep', '100']));
+    await assert.rejects(runtime.attachInput(id), /not created with stdin/);
+    await runtime.removePodSandbox(sandbox.id);
+  });
+
   test('a second runtime on the same root adopts sandboxes and running containers', async () => {
     const pod = podConfig('adopt');
     const sandbox = await runtime.runPodSandbox(pod);

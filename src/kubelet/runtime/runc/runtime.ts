@@ -20,6 +20,7 @@ import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import type {
+  AttachedInput,
   ContainerConfig,
   ContainerRuntime,
   ContainerStatus,
@@ -50,6 +51,8 @@ export interface RuncRuntimeOptions {
   readonly cgroupParent: string;
   readonly runcPath?: string;
   readonly conmonPath?: string;
+  /** socat, which carries attach input to conmon's SOCK_SEQPACKET socket (default: from PATH). */
+  readonly socatPath?: string;
   /**
    * conmon --log-size-max: conmon empties a log that grows past it. Unlimited by default,
    * as CRI-O has it: the agent rotates logs (ContainerLogManager), keeping their content.
@@ -84,6 +87,9 @@ interface ContainerRecord {
   readonly labels: Readonly<Record<string, string>>;
   readonly imageRef?: string;
   readonly tty: boolean;
+  /** Its stdin stays open for attach (-i), closed after the first attach ends with stdinOnce. */
+  readonly stdin?: boolean;
+  readonly stdinOnce?: boolean;
   readonly cgroupsPath: string;
   readonly createdAt: string;
   startedAt?: string;
@@ -361,7 +367,7 @@ export class RuncRuntime implements ContainerRuntime {
       await fs.writeFile(join(dir, 'config.json'), JSON.stringify(spec, null, 1));
       const record: ContainerRecord = {
         id, sandboxId, podUid: sandbox.uid, name: config.name, attempt: config.attempt, logPath: config.logPath,
-        labels: { ...config.labels }, imageRef: config.image.ref, tty: config.tty,
+        labels: { ...config.labels }, imageRef: config.image.ref, tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce,
         cgroupsPath: spec.linux.cgroupsPath, createdAt: new Date().toISOString(),
       };
       await this.saveContainer(record);
@@ -410,6 +416,7 @@ export class RuncRuntime implements ContainerRuntime {
       '--log-level', 'error',
     ];
     if (record.tty) args.push('-t');
+    if (record.stdin) args.push('-i', ...(record.stdinOnce ? [] : ['--leave-stdin-open']));
     try {
       await this.runConmon(args, dir);
       // Recorded before `runc start`: a quick container may exit before start returns.
@@ -520,6 +527,52 @@ export class RuncRuntime implements ContainerRuntime {
     for (const deadline = Date.now() + 5000; !(await exists(record.logPath)); ) {
       if (Date.now() > deadline) throw new Error(`conmon did not reopen the log of container ${containerId}`);
       await delay(20);
+    }
+  }
+
+  /**
+   * Writes to conmon's attach socket in the bundle. It is a SOCK_SEQPACKET socket, which
+   * Node cannot open: socat carries the input (run in the bundle, so the socket's path
+   * stays short). conmon sends the output there too; the log has it as well, and the
+   * caller follows that, so socat's copy is drained and dropped.
+   */
+  async attachInput(containerId: string): Promise<AttachedInput> {
+    const record = await this.requireContainer(containerId);
+    if (!record.stdin) throw new Error(`container ${containerId} was not created with stdin: true`);
+    const dir = join(this.containersDir, containerId);
+    const child = spawn(this.options.socatPath ?? 'socat', ['STDIO', 'UNIX-CONNECT:attach,type=5'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? 1)));
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'ENOENT' ? new Error('attaching to stdin needs socat on the node (apt-get install socat)') : err),
+      );
+    });
+    const session = { kill: () => child.kill('SIGKILL'), exited };
+    this.sessions.add(session);
+    void exited.then(() => this.sessions.delete(session));
+    // A write after socat is gone (conmon closed the socket) must not crash the agent.
+    child.stdin.on('error', () => undefined);
+    void exited.then((code) => {
+      if (code !== 0 && stderr) child.stdin.destroy(new Error(`attach: ${stderr.trim()}`));
+    });
+    return {
+      stdin: child.stdin,
+      resize: (size) => void this.resizeTerminal(containerId, size).catch(() => undefined),
+      close: () => child.kill(),
+    };
+  }
+
+  /** A terminal size for the container's tty: "1 <height> <width>" on conmon's control fifo. */
+  private async resizeTerminal(containerId: string, size: { width: number; height: number }): Promise<void> {
+    const ctl = await fs.open(join(this.containersDir, containerId, 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+    try {
+      await ctl.write(`1 ${Math.trunc(size.height)} ${Math.trunc(size.width)}\n`);
+    } finally {
+      await ctl.close();
     }
   }
 
