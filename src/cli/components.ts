@@ -39,12 +39,13 @@ export interface ControllerSettings {
 }
 
 /** Removes a deleted local-path volume when it lives on this machine's node (and only inside its directory). */
-function localPathRemover(localNode: ControllerSettings['localNode']): ((nodeName: string, path: string) => Promise<void>) | undefined {
+function localPathRemover(localNode: ControllerSettings['localNode']): ((nodeName: string, path: string) => Promise<boolean>) | undefined {
   if (!localNode) return undefined;
   return async (nodeName, path) => {
     const target = resolve(path);
-    if (nodeName !== localNode.name || !target.startsWith(resolve(localNode.localPathDir) + sep)) return;
+    if (nodeName !== localNode.name || !target.startsWith(resolve(localNode.localPathDir) + sep)) return false;
     await rm(target, { recursive: true, force: true });
+    return true;
   };
 }
 

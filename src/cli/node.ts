@@ -16,7 +16,7 @@ import { ProcessRuntime } from '../kubelet/runtime/process/index.js';
 import { RuncRuntime } from '../kubelet/runtime/runc/index.js';
 import type { ContainerRuntime, ExecOptions, ExecSession, PodNetwork, PodNetworkAttachment } from '../kubelet/runtime/types.js';
 import { KubeletServer, streamLog } from '../kubelet/server/index.js';
-import { VolumeManager } from '../kubelet/volumes/index.js';
+import { LocalPathCleaner, VolumeManager } from '../kubelet/volumes/index.js';
 import { ContainerLogManager, type LogRotationPolicy } from '../kubelet/logs/index.js';
 import { ClusterDns, publishDnsEndpoint, type DnsEndpointPublication } from '../dns/index.js';
 import { IptablesProxier, cleanupIptables } from '../proxy/index.js';
@@ -175,7 +175,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     log,
   });
 
+  // Local-path volumes of this node that the controller released for deletion.
+  const localPathCleaner = new LocalPathCleaner({ client, informers, nodeName, localPathDir: join(dataDir, 'local-path'), onError });
   informers.start();
+  localPathCleaner.start();
   routes?.start();
   await proxy?.start();
   if (dns) {
@@ -228,6 +231,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       await dns?.stop();
       await proxy?.stop({ cleanup });
       await routes?.stop({ cleanup });
+      await localPathCleaner.stop();
       await informers.stop();
       await runtime.dispose();
       await images?.close();

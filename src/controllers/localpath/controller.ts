@@ -17,6 +17,11 @@ export const LOCAL_PATH_CLASS = 'local-path';
 export const LOCAL_PATH_PROVISIONER = 'skiff.dev/local-path';
 /** A node may name where its local-path volumes live (an agent with its own data dir). */
 export const ANNOTATION_NODE_LOCAL_PATH = 'skiff.dev/local-path-dir';
+/**
+ * On a released Delete volume whose directory is on another node: that node's agent
+ * removes the directory, then the volume (the controller cannot reach other hosts).
+ */
+export const ANNOTATION_CLEANUP = 'skiff.dev/local-path-cleanup';
 export const DEFAULT_LOCAL_PATH_DIR = '/var/lib/skiff/local-path';
 
 export const ANNOTATION_SELECTED_NODE = 'volume.kubernetes.io/selected-node';
@@ -54,11 +59,11 @@ export interface LocalPathControllerOptions {
   /** Overrides the directory volumes go in (<pathPrefix>/<pv-name>). */
   readonly pathPrefix?: string;
   /**
-   * Removes a deleted volume's directory on its node. The controller manager can only
-   * reach its own host: `skiff server` passes one that removes directories of the local
-   * node; without it directories stay behind.
+   * Removes a deleted volume's directory if it is on this host (true when it did). The
+   * controller manager can only reach its own host: for other nodes it asks their agent
+   * (ANNOTATION_CLEANUP); nodes without an agent have no directories.
    */
-  readonly removeDirectory?: (nodeName: string, path: string) => Promise<void>;
+  readonly removeDirectory?: (nodeName: string, path: string) => Promise<boolean>;
 }
 
 /** The class a claim asks for: storageClassName, or the default class when unset. */
@@ -373,7 +378,14 @@ export class LocalPathController implements Controller {
     if (policy === 'Delete' && volume.metadata?.annotations?.[ANNOTATION_PROVISIONED_BY] === LOCAL_PATH_PROVISIONER) {
       const path = volume.spec?.hostPath?.path;
       const nodeName = nodeOfVolume(volume);
-      if (path && nodeName && this.options.removeDirectory) await this.options.removeDirectory(nodeName, path);
+      const removedHere = path && nodeName && this.options.removeDirectory ? await this.options.removeDirectory(nodeName, path) : false;
+      // Another node with an agent serving local-path volumes: its agent cleans up.
+      if (!removedHere && nodeName && this.nodes.get('', nodeName)?.metadata?.annotations?.[ANNOTATION_NODE_LOCAL_PATH]) {
+        if (volume.metadata?.annotations?.[ANNOTATION_CLEANUP] !== 'requested') {
+          await this.ctx.client.patch(Resources.persistentvolumes, '', volume.metadata?.name ?? '', 'merge', { metadata: { annotations: { [ANNOTATION_CLEANUP]: 'requested' } } });
+        }
+        return;
+      }
       await this.ctx.client.delete(Resources.persistentvolumes, '', volume.metadata?.name ?? '').catch((err: unknown) => {
         if (!isNotFound(err)) throw err;
       });

@@ -43,6 +43,7 @@ describe('local-path storage with the VolumeBinding scheduler plugin', () => {
           pathPrefix: PREFIX,
           removeDirectory: async (node, path) => {
             removed.push([node, path]);
+            return true;
           },
         }),
     );

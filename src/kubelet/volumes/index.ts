@@ -4,3 +4,4 @@ export { VolumeManager, VolumeSetupError, type MountedVolume, type VolumeManager
 export { containerMounts, terminationLogPath } from './mounts.js';
 export { writeAtomically, validatePayloadPath, type FileProjection } from './atomic-writer.js';
 export { checkHostPathType } from './host.js';
+export { LocalPathCleaner, type LocalPathCleanerOptions } from './localpath-cleaner.js';
