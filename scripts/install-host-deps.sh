@@ -6,10 +6,11 @@
 #   iptables, iproute2, procps      Services (kube-proxy iptables mode), routes, network namespaces, sysctl
 #   docker-registry                 an OCI registry the end-to-end tests push their image to
 #   busybox-static                  the test image's only binary
+#   conntrack                       clears stale UDP flows after Service endpoints change (as kube-proxy)
 #   socat                           carries `kubectl attach -i` input to conmon's SOCK_SEQPACKET attach socket
 set -euo pipefail
 
-packages=(etcd-server etcd-client runc conmon containernetworking-plugins iptables iproute2 procps docker-registry busybox-static socat)
+packages=(etcd-server etcd-client runc conmon containernetworking-plugins iptables iproute2 procps docker-registry busybox-static socat conntrack)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-host-deps: run as root (or with sudo) to install: ${packages[*]}" >&2

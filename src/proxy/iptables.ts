@@ -10,6 +10,7 @@ export interface IptablesCommandOptions {
   readonly commandPrefix?: readonly string[];
   readonly iptablesSavePath?: string;
   readonly iptablesRestorePath?: string;
+  readonly conntrackPath?: string;
 }
 
 export class CommandError extends Error {
@@ -60,6 +61,20 @@ export class Iptables {
   /** Applies restore input without flushing tables: chains it declares are rewritten, others left alone. */
   async restore(text: string): Promise<void> {
     await runCommand([...this.prefix, this.options.iptablesRestorePath ?? 'iptables-restore', '-w', '--noflush'], text);
+  }
+
+  /**
+   * `conntrack <args>`; false when it found nothing to delete (exit 1, as for
+   * "0 flow entries have been deleted"). Throws when conntrack is not installed.
+   */
+  async conntrack(args: readonly string[]): Promise<boolean> {
+    try {
+      await runCommand([...this.prefix, this.options.conntrackPath ?? 'conntrack', ...args]);
+      return true;
+    } catch (err) {
+      if (err instanceof CommandError && err.exitCode === 1 && /0 flow entries/.test(err.stderr)) return false;
+      throw err;
+    }
   }
 
   async setSysctl(name: string, value: string): Promise<void> {

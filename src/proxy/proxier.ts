@@ -9,6 +9,7 @@ import type { KubeObject } from '../api/types.js';
 import { InformerFactory, Resources, realClock, type ApiClient, type Clock, type Disposable, type Informer, type TimerHandle } from '../client/index.js';
 import { Iptables, cleanupIptables, type IptablesCommandOptions } from './iptables.js';
 import { buildProxyRules, planRestore, type ProxyRules } from './rules.js';
+import { staleUdpEntries, udpServicePorts, type UdpServicePorts } from './conntrack.js';
 
 export interface IptablesProxierOptions extends IptablesCommandOptions {
   /** Shared informers (the caller starts them), or a client for informers the proxier owns. */
@@ -68,6 +69,10 @@ export class IptablesProxier {
   private running = false;
   private lastSyncStart = 0;
   private lastResult: SyncResult | undefined;
+  /** UDP service ports as the last applied rules had them (for stale conntrack entries). */
+  private udpApplied: UdpServicePorts | undefined;
+  /** conntrack is not installed: said once, then not tried again. */
+  private conntrackMissing = false;
   /** Service chains' rules as applied; undefined forces a full sync (start, after a failure, periodically). */
   private applied: Map<string, string> | undefined;
 
@@ -160,6 +165,8 @@ export class IptablesProxier {
     const start = performance.now();
     this.lastSyncStart = this.clock.now();
     const rules = this.generate();
+    // From the same caches as the rules: what the rules applied below do with UDP.
+    const udp = udpServicePorts(this.services.list(), this.slices.list(), this.options.nodeName);
     const generated = performance.now();
     const previous = this.applied;
     // Unknown until every transaction went through.
@@ -168,6 +175,7 @@ export class IptablesProxier {
     const plan = planRestore(rules, { applied: previous, existing, maxLinesPerRestore: this.options.maxLinesPerRestore, localhostNodePorts: this.options.localhostNodePorts });
     for (const transaction of plan.transactions) await this.iptables.restore(transaction);
     this.applied = plan.applied;
+    await this.clearStaleUdpEntries(udp);
     const done = performance.now();
     const result: SyncResult = {
       full: !previous,
@@ -182,6 +190,25 @@ export class IptablesProxier {
     this.lastResult = result;
     this.options.onSync?.(result);
     return result;
+  }
+
+  /** After the rules changed: UDP flows to endpoints that are gone start over (see conntrack.ts). */
+  private async clearStaleUdpEntries(current: UdpServicePorts): Promise<void> {
+    const previous = this.udpApplied;
+    this.udpApplied = current;
+    if (!previous || this.conntrackMissing) return;
+    for (const args of staleUdpEntries(previous, current)) {
+      try {
+        await this.iptables.conntrack(args);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          this.conntrackMissing = true;
+          this.reportError(new Error('conntrack is not installed: stale UDP flows to removed endpoints are not cleared', { cause: err }));
+          return;
+        }
+        this.reportError(err);
+      }
+    }
   }
 
   private requestSync(): void {
