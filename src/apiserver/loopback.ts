@@ -38,7 +38,60 @@ export interface LoopbackDeps {
  * the caller (the registry may change what it is given; the caller may keep its copy).
  */
 function asSent<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+  // Plain JSON data (what clients send) is copied directly, as the round trip through
+  // text would leave it; anything else (toJSON, class instances, non-finite numbers,
+  // holes or undefined in arrays, cycles) takes the round trip itself.
+  const copy = plainCopy(value, 0);
+  return copy === NOT_PLAIN ? (JSON.parse(JSON.stringify(value)) as T) : (copy as T);
+}
+
+const NOT_PLAIN = Symbol('not plain JSON');
+/** Deeper than this is treated as not plain (a cycle gets JSON.stringify's TypeError). */
+const MAX_PLAIN_DEPTH = 100;
+
+/** A copy of plain JSON data with undefined members dropped; NOT_PLAIN for anything else. */
+function plainCopy(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      // -0 prints as 0.
+      return Number.isFinite(value) ? (value === 0 ? 0 : value) : NOT_PLAIN;
+    case 'object': {
+      if (value === null) return null;
+      if (depth > MAX_PLAIN_DEPTH) return NOT_PLAIN;
+      if (Array.isArray(value)) {
+        const out = new Array<unknown>(value.length);
+        for (let i = 0; i < value.length; i++) {
+          const item = value[i] as unknown;
+          if (item === undefined) return NOT_PLAIN;
+          const copied = plainCopy(item, depth + 1);
+          if (copied === NOT_PLAIN) return NOT_PLAIN;
+          out[i] = copied;
+        }
+        return out;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+      const obj = value as Record<string, unknown>;
+      if ('toJSON' in obj) return NOT_PLAIN;
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(obj)) {
+        const member = obj[key];
+        if (member === undefined) continue;
+        const copied = plainCopy(member, depth + 1);
+        if (copied === NOT_PLAIN) return NOT_PLAIN;
+        // As JSON.parse does: "__proto__" becomes an own member, not the prototype.
+        if (key === '__proto__') Object.defineProperty(out, key, { value: copied, writable: true, enumerable: true, configurable: true });
+        else out[key] = copied;
+      }
+      return out;
+    }
+    default:
+      // undefined at the top, functions, symbols, bigints: as JSON.stringify treats them.
+      return NOT_PLAIN;
+  }
 }
 
 export class LoopbackClient implements ApiClient {

@@ -287,12 +287,7 @@ export class ApiServer {
 
   private async lookup(kind: 'ServiceAccount' | 'Pod' | 'Secret' | 'Node', namespace: string, name: string): Promise<KubeObject | undefined> {
     const plural = { ServiceAccount: 'serviceaccounts', Pod: 'pods', Secret: 'secrets', Node: 'nodes' }[kind];
-    try {
-      return await this.storeFor('', 'v1', plural)!.get(kind === 'Node' ? '' : namespace, name, '0');
-    } catch (err) {
-      if (err instanceof StatusError && err.code === 404) return undefined;
-      throw err;
-    }
+    return this.storeFor('', 'v1', plural)!.getIfExists(kind === 'Node' ? '' : namespace, name, '0');
   }
 
   /** The pod and PodDisruptionBudget operations the eviction subresource performs, as the caller. */

@@ -120,7 +120,8 @@ export async function bindPod(deps: VirtualDeps, binding: KubeObject, ctx: Reque
       return { ...pod, spec: { ...spec, nodeName }, status: { ...status, conditions } };
     },
     ctx,
-    { subresource: 'binding' },
+    // The mutation copies what it changes: the stored pod is read in place.
+    { subresource: 'binding', readOnlyMutate: true },
   );
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
 }

@@ -234,13 +234,21 @@ export function runClientConformance(name: string, setup: () => Promise<ClientUn
     it('binds a pod through pods/binding', async () => {
       const ns = await namespace();
       await client.create(Resources.pods, ns, pod('to-bind'));
+      const before = await client.get(Resources.pods, ns, 'to-bind');
       await client.createSubresource(Resources.pods, ns, 'to-bind', 'binding', {
         apiVersion: 'v1',
         kind: 'Binding',
         metadata: { name: 'to-bind' },
         target: { apiVersion: 'v1', kind: 'Node', name: 'node-a' },
       });
-      assert.equal(specOf(await client.get(Resources.pods, ns, 'to-bind')).nodeName, 'node-a');
+      const bound = await client.get(Resources.pods, ns, 'to-bind');
+      assert.equal(specOf(bound).nodeName, 'node-a');
+      assert.ok(Number(bound.metadata?.resourceVersion) > Number(before.metadata?.resourceVersion));
+      const conditions = (bound.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+      assert.deepEqual(conditions.filter((c) => c.type === 'PodScheduled').map((c) => c.status), ['True']);
+      // The version read before is left as it was (in-process reads share stored objects).
+      assert.equal(specOf(before).nodeName, undefined);
+      assert.deepEqual(bound.metadata?.managedFields, before.metadata?.managedFields);
     });
 
     it('lets an informer re-list after 410 and reflect the deletes it missed', async (t: TestContext) => {

@@ -27,16 +27,38 @@ const AGGREGATE_WINDOW_MS = 10 * 60_000;
 const SPAM_BURST = 25;
 const SPAM_REFILL_MS = 5 * 60_000;
 
+/**
+ * A Map that forgets its oldest entry once it holds MAX_REMEMBERED. A fresh
+ * keys().next() walks past every deleted slot V8 has not compacted yet (thousands
+ * here); one live iterator moves past each slot once. It yields entries in insertion
+ * order, including ones added after it was made, so its next key is the oldest one.
+ */
+class RecentMap<K, V> extends Map<K, V> {
+  private oldest: Iterator<K> | undefined;
+
+  /** Drops the oldest entry when the map is full, before a new one is set. */
+  makeRoom(): void {
+    if (this.size < MAX_REMEMBERED) return;
+    this.oldest ??= this.keys();
+    let next = this.oldest.next();
+    if (next.done) {
+      this.oldest = this.keys();
+      next = this.oldest.next();
+    }
+    if (!next.done) this.delete(next.value);
+  }
+}
+
 function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export class ApiEventRecorder implements EventRecorder {
   /** The events recorded lately, by dedup key, to count repeats instead of creating new ones. */
-  private readonly recent = new Map<string, { name: string; namespace: string; count: number }>();
+  private readonly recent = new RecentMap<string, { name: string; namespace: string; count: number }>();
   /** Distinct messages seen per (object, type, reason) in the aggregation window. */
-  private readonly similar = new Map<string, { since: number; messages: Set<string> }>();
-  private readonly spam = new Map<string, { tokens: number; at: number }>();
+  private readonly similar = new RecentMap<string, { since: number; messages: Set<string> }>();
+  private readonly spam = new RecentMap<string, { tokens: number; at: number }>();
   private pending: Promise<void> = Promise.resolve();
 
   constructor(
@@ -55,7 +77,7 @@ export class ApiEventRecorder implements EventRecorder {
     const now = this.clock.now();
     let group = this.similar.get(similarKey);
     if (!group || now - group.since > AGGREGATE_WINDOW_MS) {
-      if (this.similar.size >= MAX_REMEMBERED) this.similar.delete(this.similar.keys().next().value!);
+      this.similar.makeRoom();
       this.similar.set(similarKey, (group = { since: now, messages: new Set() }));
     }
     group.messages.add(message);
@@ -70,7 +92,7 @@ export class ApiEventRecorder implements EventRecorder {
     const now = this.clock.now();
     let bucket = this.spam.get(objectKey);
     if (!bucket) {
-      if (this.spam.size >= MAX_REMEMBERED) this.spam.delete(this.spam.keys().next().value!);
+      this.spam.makeRoom();
       this.spam.set(objectKey, (bucket = { tokens: SPAM_BURST, at: now }));
     }
     const refilled = Math.floor((now - bucket.at) / SPAM_REFILL_MS);
@@ -128,7 +150,7 @@ export class ApiEventRecorder implements EventRecorder {
       reportingComponent: this.source.component,
       reportingInstance: this.source.host ?? '',
     });
-    if (this.recent.size >= MAX_REMEMBERED) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.makeRoom();
     this.recent.set(key, { name, namespace, count: 1 });
   }
 }

@@ -4,7 +4,6 @@
 // projected volume (a bound token, the cluster CA, the namespace) mounted read-only in
 // every container at /var/run/secrets/kubernetes.io/serviceaccount. Pure.
 
-import { randomInt } from 'node:crypto';
 import type { Container, Pod, ServiceAccount, Volume } from 'kubernetes-types/core/v1.js';
 
 export const SERVICE_ACCOUNT_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -14,8 +13,12 @@ const TOKEN_EXPIRATION_SECONDS = 3607;
 // utilrand.String: consonants and digits that spell no words.
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
+// utilrand.String draws from math/rand, not a CSPRNG: the suffix only has to differ from
+// the pod's other volume names (crypto.randomInt costs several times more per pod).
 function randomSuffix(): string {
-  return Array.from({ length: 5 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
+  let out = '';
+  for (let i = 0; i < 5; i++) out += ALPHABET[Math.floor(Math.random() * ALPHABET.length)];
+  return out;
 }
 
 export function kubeApiAccessVolume(name: string): Volume {

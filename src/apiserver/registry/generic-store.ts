@@ -223,6 +223,21 @@ export class GenericStore {
     }
   }
 
+  /**
+   * get, with undefined for an object that does not exist: for lookups where absence
+   * is ordinary (admission), without building a NotFound error (and its stack) each time.
+   */
+  async getIfExists(namespace: string, name: string, resourceVersion?: string): Promise<KubeObject | undefined> {
+    const key = this.key(namespace, name);
+    try {
+      const rv = resourceVersion === undefined || resourceVersion === '' ? undefined : parseResourceVersion(resourceVersion);
+      const result = await this.store.get(key, rv === undefined ? {} : { notOlderThan: rv });
+      return result.kv ? this.present(decodeShared(result.kv)) : undefined;
+    } catch (err) {
+      return this.translate(err, name);
+    }
+  }
+
   async list(namespace: string, request: ListRequest): Promise<KubeList> {
     const prefix = this.prefix(namespace);
     const options = this.listOptions(request);
@@ -360,7 +375,7 @@ export class GenericStore {
       managedFieldsComputed?: boolean;
       /**
        * `mutate` never changes the object it is given (patches work on a copy; a PUT
-       * ignores it): a status write then hands it the shared stored object instead
+       * ignores it): a status or binding write then hands it the shared stored object instead
        * of a private copy, and the new version shares the unchanged spec with the old.
        */
       readOnlyMutate?: boolean;
@@ -372,9 +387,10 @@ export class GenericStore {
     let deleteAfter = false;
     let previous: KubeObject | undefined;
     let written: Uint8Array | undefined;
-    // A status write changes nothing but status (no defaults, no prepareForUpdate), so
-    // the stored object can be read in place when the mutation does not write to it.
-    const shareCurrent = !!options.readOnlyMutate && options.subresource === 'status' && !this.strategy.allocate;
+    // A status write changes nothing but status (no defaults, no prepareForUpdate), and a
+    // binding is written as computed (see prepareUpdate), so the stored object can be
+    // read in place when the mutation does not write to it.
+    const shareCurrent = !!options.readOnlyMutate && (options.subresource === 'status' || options.subresource === 'binding') && !this.strategy.allocate;
     const tryUpdate = async (currentKv: KeyValue | undefined): Promise<Uint8Array | undefined> => {
       const current = currentKv ? (shareCurrent ? decodeShared(currentKv) : decodeCopy(currentKv)) : undefined;
       const next = await mutate(current);
@@ -477,18 +493,23 @@ export class GenericStore {
     updated.apiVersion = this.apiVersion;
     updated.kind = this.info.kind;
     updated.metadata = meta;
+    if (subresource === 'binding') {
+      // Upstream's BindingREST (setPodHostAndAnnotations) writes the pod it computed
+      // straight through storage: no defaults, prepareForUpdate, managedFields or
+      // validation. The stored pod was defaulted and validated when it was created.
+      return updated;
+    }
     if (subresource !== 'status') this.strategy.defaults?.(updated);
     if (this.strategy.generationTracksSpec && subresource !== 'status' && specOf(updated) !== specOf(current)) {
       meta.generation = (old.generation ?? 0) + 1;
     }
     // Graceful deletion and the server's own subresources leave managedFields alone.
-    if (!managedFieldsComputed && !['delete', 'binding', 'finalize'].includes(subresource ?? '')) {
+    if (!managedFieldsComputed && !['delete', 'finalize'].includes(subresource ?? '')) {
       updated = this.trackFields(current, updated, ctx, subresource);
     }
     if (subresource !== 'status') this.strategy.prepareForUpdate?.(updated, current);
-    // Status writes get the metadata checks only (upstream's status validation is lighter);
-    // a binding sets spec.nodeName, which pod updates may not change.
-    const kindErrors = subresource === 'status' || subresource === 'binding' ? [] : (this.strategy.validateUpdate?.(updated, current) ?? this.strategy.validate?.(updated) ?? []);
+    // Status writes get the metadata checks only (upstream's status validation is lighter).
+    const kindErrors = subresource === 'status' ? [] : (this.strategy.validateUpdate?.(updated, current) ?? this.strategy.validate?.(updated) ?? []);
     const errors = [...this.validateMeta(updated.metadata ?? {}), ...kindErrors];
     if (errors.length) throw this.invalid(meta.name!, errors);
     void ctx;

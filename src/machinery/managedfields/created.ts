@@ -26,13 +26,27 @@ function isEmptyObject(obj: object): boolean {
   return true;
 }
 
+const SMALL_SORT = 16;
+
 /**
  * Sorts names in Go's (UTF-8 byte) order: the native UTF-16 sort agrees unless
  * surrogates are involved, which the adjacent-pair check catches.
  */
 function sortGoStrings(names: string[]): void {
-  if (names.length < 2) return;
-  names.sort();
+  const n = names.length;
+  if (n < 2) return;
+  if (n <= SMALL_SORT) {
+    // The same order as sort() (UTF-16 code units) without the work arrays sort()
+    // allocates per call: a create sorts the members of every object it walks.
+    for (let i = 1; i < n; i++) {
+      const name = names[i]!;
+      let j = i - 1;
+      for (; j >= 0 && names[j]! > name; j--) names[j + 1] = names[j]!;
+      names[j + 1] = name;
+    }
+  } else {
+    names.sort();
+  }
   for (let i = 1; i < names.length; i++) {
     if (compareGoStrings(names[i - 1]!, names[i]!) > 0) {
       names.sort(compareGoStrings);

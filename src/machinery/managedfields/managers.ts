@@ -76,9 +76,18 @@ export function printManager(id: string): string {
 export function formatTime(t: Date | string): string {
   if (typeof t === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(t)) return t;
   const d = typeof t === 'string' ? new Date(t) : t;
-  if (Number.isNaN(d.getTime())) return String(t);
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const ms = d.getTime();
+  if (Number.isNaN(ms)) return String(t);
+  // Every write stamps its managedFields entry: writes within one second share the text.
+  const second = Math.floor(ms / 1000);
+  if (second !== lastFormatted.second) {
+    lastFormatted.second = second;
+    lastFormatted.text = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return lastFormatted.text;
 }
+
+const lastFormatted = { second: Number.NaN, text: '' };
 
 function unixSeconds(t: string | undefined): number {
   if (!t) return 0;

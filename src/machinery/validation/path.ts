@@ -1,40 +1,44 @@
 // field.Path: where in an object a validation error points, rendered the way
 // upstream renders it ("spec.containers[0].ports[1].name", "metadata.labels[app]").
 
-interface Segment {
-  /** A field name, or '' when this segment is a subscript. */
-  readonly name: string;
-  /** The subscript (list index or map key) when name is ''. */
-  readonly index: string;
-}
-
+/**
+ * One segment of a path, linked to the path before it: validators build a child
+ * path for every field they visit and rarely print one, so a child costs one small
+ * object rather than a copy of its parent's segments.
+ */
 export class FieldPath {
-  private constructor(private readonly segments: readonly Segment[]) {}
+  private constructor(
+    private readonly parent: FieldPath | undefined,
+    /** A field name, or '' when this segment is a subscript. */
+    private readonly name: string,
+    /** The subscript (list index or map key) when name is ''. */
+    private readonly subscript: string,
+  ) {}
 
   /** field.NewPath(name, moreNames...). */
   static of(name: string, ...moreNames: string[]): FieldPath {
-    return new FieldPath([name, ...moreNames].map((n) => ({ name: n, index: '' })));
+    let path = new FieldPath(undefined, name, '');
+    for (const n of moreNames) path = new FieldPath(path, n, '');
+    return path;
   }
 
   child(name: string, ...moreNames: string[]): FieldPath {
-    return new FieldPath([...this.segments, ...[name, ...moreNames].map((n) => ({ name: n, index: '' }))]);
+    let path = new FieldPath(this, name, '');
+    for (const n of moreNames) path = new FieldPath(path, n, '');
+    return path;
   }
 
   index(i: number): FieldPath {
-    return new FieldPath([...this.segments, { name: '', index: String(i) }]);
+    return new FieldPath(this, '', String(i));
   }
 
   key(k: string): FieldPath {
-    return new FieldPath([...this.segments, { name: '', index: k }]);
+    return new FieldPath(this, '', k);
   }
 
   toString(): string {
-    let out = '';
-    this.segments.forEach((segment, i) => {
-      if (segment.name.length > 0) out += i > 0 ? `.${segment.name}` : segment.name;
-      else out += `[${segment.index}]`;
-    });
-    return out;
+    const own = this.name.length > 0 ? (this.parent ? `.${this.name}` : this.name) : `[${this.subscript}]`;
+    return this.parent ? `${this.parent.toString()}${own}` : own;
   }
 }
 
