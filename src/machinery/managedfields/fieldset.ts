@@ -312,6 +312,11 @@ export class FieldSet {
     return this.paths().map(pathToString).join('\n');
   }
 
+  /** Whether no level of this set is decoded yet (a fromStoredFieldsV1 set not used so far). */
+  isUndecoded(): boolean {
+    return this.map === undefined;
+  }
+
   /** Direct children of this level as (element, member, subset) for walkers. */
   *entries(): IterableIterator<{ readonly pe: PathElement; readonly member: boolean; readonly child: FieldSet | undefined }> {
     for (const n of this.nodes.values()) yield { pe: n.pe, member: n.member, child: n.child };

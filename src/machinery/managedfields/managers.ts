@@ -156,7 +156,12 @@ export function encodeManagedFields(managed: Managed): ManagedFieldsEntry[] | un
     if (vs.time) entry.time = vs.time;
     entry.fieldsType = 'FieldsV1';
     const fields = vs.set.toFieldsV1();
-    if (!decodedFrom.has(fields)) decodedFrom.set(fields, vs.set);
+    // The stored version keeps a set of its own that decodes from `fields` as it is used
+    // (what a version read back from storage gets), not vs.set: a set built or used by
+    // set operations holds its decoded levels, and would for as long as the version is
+    // current (thousands of bytes per object, for every object in the cluster).
+    const known = decodedFrom.get(fields);
+    if (!known || !known.isUndecoded()) decodedFrom.set(fields, FieldSet.fromStoredFieldsV1(fields));
     entry.fieldsV1 = fields as ManagedFieldsEntry['fieldsV1'];
     if (info.subresource) entry.subresource = info.subresource;
     entries.push(entry);
