@@ -65,9 +65,9 @@ function podObject(name: string, image: string): KubeObject {
   };
 }
 
-/** Deletes every pod of the benchmark and waits until they are gone. */
-async function deleteBenchPods(client: HttpClient): Promise<void> {
-  const list = async () => (await client.list(Resources.pods, 'default', { labelSelector: 'bench=podstartup' })).items;
+/** Deletes the benchmark's pods (all but `keep`) and waits until they are gone. */
+async function deleteBenchPods(client: HttpClient, keep?: string): Promise<void> {
+  const list = async () => (await client.list(Resources.pods, 'default', { labelSelector: 'bench=podstartup' })).items.filter((pod) => pod.metadata?.name !== keep);
   await Promise.all((await list()).map((pod) => client.delete(Resources.pods, 'default', pod.metadata?.name ?? '').catch(() => undefined)));
   for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
     if ((await list()).length === 0) return;
@@ -134,15 +134,7 @@ async function main(): Promise<void> {
       sequential.push(running.get(name)! - created.get(name)!);
     }
     // A node runs at most 110 pods: each round starts on a node with only the warm-up pod.
-    const deleteRound = async (names: readonly string[]) => {
-      await Promise.all(names.map((name) => client.delete(Resources.pods, 'default', name)));
-      for (const stillThere = Date.now() + 120_000; Date.now() < stillThere; ) {
-        const left = await client.list(Resources.pods, 'default', { labelSelector: 'bench=podstartup' });
-        if (left.items.length <= 1) return;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
-    await deleteRound(Array.from({ length: SEQUENTIAL }, (_, i) => `seq-${i}`));
+    await deleteBenchPods(client, 'warmup');
 
     // At a steady rate the node keeps up with, as upstream's density tests create pods.
     const pacedNames = Array.from({ length: PODS }, (_, i) => `paced-${i}`);
@@ -155,7 +147,7 @@ async function main(): Promise<void> {
     }
     await waitRunning(pacedNames, 120_000);
     const paced = pacedNames.map((n) => running.get(n)! - created.get(n)!);
-    await deleteRound(pacedNames);
+    await deleteBenchPods(client, 'warmup');
 
     const names = Array.from({ length: PODS }, (_, i) => `pod-${i}`);
     const cpuBefore = machineCpuSeconds();

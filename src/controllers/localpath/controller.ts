@@ -401,7 +401,7 @@ export class LocalPathController implements Controller {
 }
 
 /** The hostname a local volume's nodeAffinity names (single In term). */
-function nodeOfVolume(volume: PersistentVolume): string | undefined {
+export function nodeOfVolume(volume: PersistentVolume): string | undefined {
   for (const term of volume.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? []) {
     for (const expr of term.matchExpressions ?? []) if (expr.key === HOSTNAME_LABEL && expr.operator === 'In') return expr.values?.[0];
   }

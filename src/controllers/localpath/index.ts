@@ -14,6 +14,7 @@ export {
   claimClassName,
   ensureLocalPathStorageClass,
   newLocalPathController,
+  nodeOfVolume,
   volumeFitsClaim,
   type LocalPathControllerOptions,
 } from './controller.js';

@@ -7,11 +7,9 @@ import { resolve, sep } from 'node:path';
 import type { PersistentVolume } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/types.js';
 import { Resources, WorkQueue, isNotFound, runWorkers, type ApiClient, type Disposable, type Informer, type InformerFactory } from '../../client/index.js';
-import { ANNOTATION_CLEANUP } from '../../controllers/localpath/index.js';
+import { ANNOTATION_CLEANUP, nodeOfVolume } from '../../controllers/localpath/index.js';
 
 type Volume = PersistentVolume & KubeObject;
-
-const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 
 export interface LocalPathCleanerOptions {
   readonly client: ApiClient;
@@ -20,14 +18,6 @@ export interface LocalPathCleanerOptions {
   /** This node's local-path directory: nothing outside it is ever removed. */
   readonly localPathDir: string;
   readonly onError: (err: unknown, what: string) => void;
-}
-
-/** The hostname a local volume's nodeAffinity names. */
-function nodeOfVolume(volume: PersistentVolume): string | undefined {
-  for (const term of volume.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? []) {
-    for (const expr of term.matchExpressions ?? []) if (expr.key === HOSTNAME_LABEL && expr.operator === 'In') return expr.values?.[0];
-  }
-  return undefined;
 }
 
 export class LocalPathCleaner {

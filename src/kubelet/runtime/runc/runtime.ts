@@ -515,15 +515,8 @@ export class RuncRuntime implements ContainerRuntime {
    */
   async reopenContainerLog(containerId: string): Promise<void> {
     const record = await this.requireContainer(containerId);
-    const state = record.startedAt && !record.finished ? await this.runcState(containerId) : undefined;
-    if (state?.status !== 'running') throw new Error(`container ${containerId} is not running`);
-    // Non-blocking: with conmon gone there is no reader, and the open fails (ENXIO) instead of hanging.
-    const ctl = await fs.open(join(this.containersDir, containerId, 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
-    try {
-      await ctl.write('2 0 0\n');
-    } finally {
-      await ctl.close();
-    }
+    if ((await this.liveRuncState(record))?.status !== 'running') throw new Error(`container ${containerId} is not running`);
+    await this.writeConmonControl(containerId, '2 0 0\n');
     for (const deadline = Date.now() + 5000; !(await exists(record.logPath)); ) {
       if (Date.now() > deadline) throw new Error(`conmon did not reopen the log of container ${containerId}`);
       await delay(20);
@@ -540,9 +533,7 @@ export class RuncRuntime implements ContainerRuntime {
     const record = await this.requireContainer(containerId);
     if (!record.stdin) throw new Error(`container ${containerId} was not created with stdin: true`);
     const dir = join(this.containersDir, containerId);
-    const child = spawn(this.options.socatPath ?? 'socat', ['STDIO', 'UNIX-CONNECT:attach,type=5'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const child = spawn(this.options.socatPath ?? 'socat', ['STDIO', 'UNIX-CONNECT:attach,type=5'], { cwd: dir, stdio: ['pipe', 'pipe', 'ignore'] });
     child.stdout.resume();
     const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? 1)));
     await new Promise<void>((resolve, reject) => {
@@ -556,9 +547,6 @@ export class RuncRuntime implements ContainerRuntime {
     void exited.then(() => this.sessions.delete(session));
     // A write after socat is gone (conmon closed the socket) must not crash the agent.
     child.stdin.on('error', () => undefined);
-    void exited.then((code) => {
-      if (code !== 0 && stderr) child.stdin.destroy(new Error(`attach: ${stderr.trim()}`));
-    });
     return {
       stdin: child.stdin,
       resize: (size) => void this.resizeTerminal(containerId, size).catch(() => undefined),
@@ -567,10 +555,16 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   /** A terminal size for the container's tty: "1 <height> <width>" on conmon's control fifo. */
-  private async resizeTerminal(containerId: string, size: { width: number; height: number }): Promise<void> {
+  private resizeTerminal(containerId: string, size: { width: number; height: number }): Promise<void> {
+    return this.writeConmonControl(containerId, `1 ${Math.trunc(size.height)} ${Math.trunc(size.width)}\n`);
+  }
+
+  /** One message on conmon's control fifo in the bundle ("<type> <height> <width>"). */
+  private async writeConmonControl(containerId: string, message: string): Promise<void> {
+    // Non-blocking: with conmon gone there is no reader, and the open fails (ENXIO) instead of hanging.
     const ctl = await fs.open(join(this.containersDir, containerId, 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
     try {
-      await ctl.write(`1 ${Math.trunc(size.height)} ${Math.trunc(size.width)}\n`);
+      await ctl.write(message);
     } finally {
       await ctl.close();
     }
@@ -598,7 +592,7 @@ export class RuncRuntime implements ContainerRuntime {
 
   async listContainers(sandboxId?: string): Promise<readonly ContainerStatus[]> {
     const records = await this.listContainerRecords(sandboxId);
-    return Promise.all(records.map(async (record) => this.statusOf(record, record.startedAt && !record.finished ? await this.runcState(record.id) : undefined)));
+    return Promise.all(records.map(async (record) => this.statusOf(record, await this.liveRuncState(record))));
   }
 
   async containerStatus(containerId: string): Promise<ContainerStatus | undefined> {
@@ -614,6 +608,11 @@ export class RuncRuntime implements ContainerRuntime {
     for (const id of this.initProcesses.keys()) if (!present.has(id)) this.initProcesses.delete(id);
     const records = await Promise.all(ids.map((id) => this.readContainer(id)));
     return records.filter((r): r is ContainerRecord => r !== undefined && (sandboxId === undefined || r.sandboxId === sandboxId));
+  }
+
+  /** runc's state of a container started and not yet seen to finish; undefined otherwise. */
+  private liveRuncState(record: ContainerRecord): Promise<RuncStateEntry | undefined> {
+    return record.startedAt && !record.finished ? this.runcState(record.id) : Promise.resolve(undefined);
   }
 
   /**
