@@ -14,6 +14,8 @@ const NODES = Number(process.env.DENSITY_NODES ?? (QUICK ? 500 : 5000));
 const PODS = Number(process.env.DENSITY_PODS ?? (QUICK ? 15_000 : 150_000));
 const PER_DEPLOYMENT = 500;
 const DEADLINE_MS = 15 * 60_000;
+/** Extra `skiff server` flags, for experiments (space-separated). */
+const SERVER_ARGS = (process.env.DENSITY_SERVER_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Resident and peak resident memory of a process, in MiB (Linux /proc). */
 function memoryOf(pid: number): { rss: number; peak: number } {
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
   let client: HttpClient | undefined;
   try {
     const started = Date.now();
-    cluster = await startCluster({ runtime: 'simulated', extraArgs: ['--simulated-nodes', String(NODES)], startTimeoutMs: 120_000 });
+    cluster = await startCluster({ runtime: 'simulated', extraArgs: ['--simulated-nodes', String(NODES), ...SERVER_ARGS], startTimeoutMs: 120_000 });
     client = new HttpClient({ ...loadKubeconfig(cluster.kubeconfig), component: 'bench-density', maxSockets: 16 });
     const api = client;
     const deadline = Date.now() + DEADLINE_MS;
@@ -92,6 +94,12 @@ async function main(): Promise<void> {
       deadline,
     ).catch((err: unknown) => process.stderr.write(`density: ${String(err)}\n`));
     const elapsedMs = Date.now() - t0;
+    // For heap snapshots: keep the loaded server up a while (NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2).
+    const holdMs = Number(process.env.DENSITY_HOLD_MS ?? 0);
+    if (holdMs > 0) {
+      process.stderr.write(`density: holding the server (pid ${cluster.pid}) for ${holdMs} ms\n`);
+      await new Promise((resolve) => setTimeout(resolve, holdMs));
+    }
     const memory = memoryOf(cluster.pid);
     const peak = Math.max(peakSeen, memory.peak);
     const done = available >= PODS;

@@ -20,6 +20,22 @@ export interface EventSource {
 }
 
 const MAX_REMEMBERED = 4096;
+/**
+ * client-go's maxQueuedEvents: the broadcaster's queue drops events beyond this many
+ * (DropIfChannelFull). A burst (thousands of pods scheduled at once) would otherwise
+ * queue without bound, each queued event holding its object's version.
+ */
+const MAX_QUEUED_EVENTS = 1000;
+
+/** What an Event says of its object (involvedObject), taken when it is recorded. */
+interface ObjectReference {
+  readonly kind: string | undefined;
+  readonly namespace: string | undefined;
+  readonly name: string | undefined;
+  readonly uid: string | undefined;
+  readonly apiVersion: string | undefined;
+  readonly resourceVersion: string | undefined;
+}
 /** client-go's EventCorrelator: similar events (same object, type and reason) beyond this many in the window are combined. */
 const AGGREGATE_MAX_EVENTS = 10;
 const AGGREGATE_WINDOW_MS = 10 * 60_000;
@@ -60,6 +76,12 @@ export class ApiEventRecorder implements EventRecorder {
   private readonly similar = new RecentMap<string, { since: number; messages: Set<string> }>();
   private readonly spam = new RecentMap<string, { tokens: number; at: number }>();
   private pending: Promise<void> = Promise.resolve();
+  /** Events recorded and not yet written. */
+  private queued = 0;
+  /** Events dropped because the queue was full. */
+  dropped = 0;
+  /** Set by shutdown(): new events are ignored and queued ones dropped. */
+  private closed = false;
 
   constructor(
     private readonly client: ApiClient,
@@ -69,6 +91,7 @@ export class ApiEventRecorder implements EventRecorder {
   ) {}
 
   event(obj: KubeObject, type: EventType, reason: string, message: string): void {
+    if (this.closed) return;
     const meta = obj.metadata ?? {};
     const objectKey = [meta.namespace, obj.kind, meta.name, meta.uid].join('\u0000');
     if (!this.allow(objectKey)) return;
@@ -83,8 +106,18 @@ export class ApiEventRecorder implements EventRecorder {
     group.messages.add(message);
     const combined = group.messages.size >= AGGREGATE_MAX_EVENTS;
     const text = combined ? `(combined from similar events): ${message}` : message;
+    if (this.queued >= MAX_QUEUED_EVENTS) {
+      this.dropped++;
+      return;
+    }
+    // Only the reference is kept: a queued event must not hold its object's whole version.
+    const ref: ObjectReference = { kind: obj.kind, namespace: meta.namespace, name: meta.name, uid: meta.uid, apiVersion: obj.apiVersion, resourceVersion: meta.resourceVersion };
     // Events are written one after another so repeats find the Event they count on.
-    this.pending = this.pending.then(() => this.write(obj, type, reason, text, combined ? 'combined' : text)).catch((err: unknown) => this.onError(err));
+    this.queued++;
+    this.pending = this.pending
+      .then(() => (this.closed ? undefined : this.write(ref, type, reason, text, combined ? 'combined' : text)))
+      .catch((err: unknown) => this.onError(err))
+      .finally(() => this.queued--);
   }
 
   /** The spam filter's token bucket for one object. */
@@ -105,23 +138,24 @@ export class ApiEventRecorder implements EventRecorder {
     return true;
   }
 
-  /** Resolves when every event recorded so far is written (tests, shutdown). */
+  /** Resolves when every event recorded so far is written (tests). */
   flush(): Promise<void> {
     return this.pending;
   }
 
-  private async write(obj: KubeObject, type: EventType, reason: string, message: string, dedupMessage: string): Promise<void> {
-    const meta = obj.metadata ?? {};
-    const namespace = meta.namespace || 'default';
-    const involvedObject = {
-      kind: obj.kind,
-      namespace: meta.namespace,
-      name: meta.name,
-      uid: meta.uid,
-      apiVersion: obj.apiVersion,
-      resourceVersion: meta.resourceVersion,
-    };
-    const key = [namespace, obj.kind, meta.name, meta.uid, type, reason, dedupMessage].join('\u0000');
+  /**
+   * Stops recording: events not yet written are dropped, and it resolves once the one
+   * being written (if any) is done. Upstream's broadcaster Shutdown leaves its queue
+   * unwritten too; a component stopping does not wait for thousands of queued events.
+   */
+  shutdown(): Promise<void> {
+    this.closed = true;
+    return this.pending;
+  }
+
+  private async write(involvedObject: ObjectReference, type: EventType, reason: string, message: string, dedupMessage: string): Promise<void> {
+    const namespace = involvedObject.namespace || 'default';
+    const key = [namespace, involvedObject.kind, involvedObject.name, involvedObject.uid, type, reason, dedupMessage].join('\u0000');
     const now = rfc3339(this.clock.now());
     const seen = this.recent.get(key);
     if (seen) {
@@ -134,7 +168,7 @@ export class ApiEventRecorder implements EventRecorder {
         this.recent.delete(key);
       }
     }
-    const name = `${meta.name ?? 'unknown'}.${(this.clock.now() * 1e6 + Math.floor(Math.random() * 1e6)).toString(16)}`;
+    const name = `${involvedObject.name ?? 'unknown'}.${(this.clock.now() * 1e6 + Math.floor(Math.random() * 1e6)).toString(16)}`;
     await this.client.create(Resources.events, namespace, {
       apiVersion: 'v1',
       kind: 'Event',

@@ -5,6 +5,7 @@
 
 import type { KubeList, KubeObject, ObjectMeta } from '../../api/types.js';
 import type { KeyValue } from '../../storage/index.js';
+import { internManagedFields } from '../../machinery/managedfields/index.js';
 
 const decoded = new WeakMap<KeyValue, KubeObject>();
 const jsonText = new WeakMap<object, string>();
@@ -15,6 +16,7 @@ export function decodeShared(kv: KeyValue): KubeObject {
   if (!obj) {
     obj = JSON.parse(Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8')) as KubeObject;
     obj.metadata = withResourceVersion(obj.metadata, String(kv.modRevision));
+    internManagedFields(obj.metadata.managedFields);
     decoded.set(kv, obj);
   }
   return obj;
