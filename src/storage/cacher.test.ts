@@ -91,6 +91,29 @@ describe('watch cache', () => {
     }
   });
 
+  it('keeps at most maxBytes of values in its history; older watches go to the backend', async () => {
+    const { store: inner, calls } = countingStore();
+    const cache = await withWatchCache(inner, { maxBytes: 3000 });
+    try {
+      const kb = enc('x'.repeat(1000));
+      await cache.create('/registry/core/configmaps/other/decoy', enc('0'));
+      const first = await cache.create('/registry/core/configmaps/ns/a', kb);
+      for (const name of ['b', 'c', 'd']) await cache.create(`/registry/core/configmaps/ns/${name}`, kb);
+      await cache.list('/registry/core/configmaps/');
+      // 4000 bytes were written: the oldest event left the window.
+      const fromLast = cache.watch('/registry/core/configmaps/ns/', { fromRevision: first.modRevision });
+      assert.equal((await collectEvents(fromLast, 3)).length, 3);
+      fromLast.stop();
+      assert.equal(calls.watch, 1, 'the last three events are served from memory');
+      const fromFirst = cache.watch('/registry/core/configmaps/ns/', { fromRevision: first.modRevision - 1 });
+      assert.deepEqual((await collectEvents(fromFirst, 4)).map((e) => e.kv.key.slice(-1)), ['a', 'b', 'c', 'd']);
+      fromFirst.stop();
+      assert.equal(calls.watch, 2, 'the first event is no longer in memory');
+    } finally {
+      await cache.close();
+    }
+  });
+
   it('a page after the first is served at the first page revision even after writes', async () => {
     const cache = await withWatchCache(openMemoryStore());
     try {

@@ -42,6 +42,12 @@ export interface WatchCacheOptions {
   readonly historyWindowMs?: number;
   /** Upper bound on buffered events whatever their age (default 102400, upstream's watch cache upper bound). */
   readonly maxEvents?: number;
+  /**
+   * Upper bound on the bytes of the buffered events' values (default 256 MiB). Upstream
+   * bounds events only by count; at 150k pods that count of old versions would be
+   * about half a gigabyte of history on top of the current state.
+   */
+  readonly maxBytes?: number;
   /** How long a resourceVersion="N" read waits for the cache to reach N (default 3 s, as upstream). */
   readonly freshnessTimeoutMs?: number;
   /**
@@ -56,6 +62,8 @@ export interface WatchCacheOptions {
 interface TimedEvent {
   readonly event: WatchEvent;
   readonly at: number;
+  /** The size of the event's value, counted in historyBytes. */
+  readonly bytes: number;
 }
 
 interface RevisionWaiter {
@@ -84,6 +92,8 @@ class WatchCache implements Store {
   private oldestRevision = 0;
   private history: TimedEvent[] = [];
   private historyStart = 0;
+  /** Value bytes of the events in the window. */
+  private historyBytes = 0;
   private readonly watchersByPrefix = new Map<string, Set<WatchQueue>>();
   private waiters: RevisionWaiter[] = [];
   private source: Watcher | undefined;
@@ -91,6 +101,7 @@ class WatchCache implements Store {
   private closed = false;
   private readonly historyWindowMs: number;
   private readonly maxEvents: number;
+  private readonly maxBytes: number;
   private readonly freshnessTimeoutMs: number;
   private readonly consistentReadTimeoutMs: number;
   private readonly now: () => number;
@@ -99,6 +110,7 @@ class WatchCache implements Store {
     this.name = `cached(${inner.name})`;
     this.historyWindowMs = options.historyWindowMs ?? 5 * 60_000;
     this.maxEvents = options.maxEvents ?? 100 * 1024;
+    this.maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
     this.freshnessTimeoutMs = options.freshnessTimeoutMs ?? 3000;
     this.consistentReadTimeoutMs = options.consistentReadTimeoutMs ?? 250;
     this.now = options.now ?? Date.now;
@@ -113,6 +125,7 @@ class WatchCache implements Store {
     this.oldestRevision = snapshot.revision;
     this.history = [];
     this.historyStart = 0;
+    this.historyBytes = 0;
     const source = this.inner.watch(KEY_ROOT, {
       fromRevision: snapshot.revision,
       bufferSize: Number.MAX_SAFE_INTEGER,
@@ -156,7 +169,9 @@ class WatchCache implements Store {
       if (event.type === 'DELETED') this.current.delete(event.kv.key);
       else this.current.set(event.kv.key, event.kv);
       this.revision = event.kv.modRevision;
-      this.history.push({ event: detached(event), at });
+      const bytes = event.kv.value.byteLength;
+      this.history.push({ event: detached(event), at, bytes });
+      this.historyBytes += bytes;
       for (const prefix of prefixesOf(event.kv.key)) {
         const queues = this.watchersByPrefix.get(prefix);
         if (queues) for (const queue of queues) queue.push([event]);
@@ -171,8 +186,10 @@ class WatchCache implements Store {
   private trimHistory(now: number): void {
     let start = this.historyStart;
     const size = () => this.history.length - start;
-    while (size() > 0 && (size() > this.maxEvents || this.history[start]!.at < now - this.historyWindowMs)) {
-      this.oldestRevision = this.history[start]!.event.kv.modRevision;
+    while (size() > 0 && (size() > this.maxEvents || this.historyBytes > this.maxBytes || this.history[start]!.at < now - this.historyWindowMs)) {
+      const oldest = this.history[start]!;
+      this.oldestRevision = oldest.event.kv.modRevision;
+      this.historyBytes -= oldest.bytes;
       start++;
     }
     // Compact the array once the dead head dominates it.
@@ -331,6 +348,7 @@ class WatchCache implements Store {
     await this.inner.compact(revision);
     // Serve no watch from before the compaction either: drop that part of the window.
     while (this.historyStart < this.history.length && this.history[this.historyStart]!.event.kv.modRevision <= revision) {
+      this.historyBytes -= this.history[this.historyStart]!.bytes;
       this.historyStart++;
     }
     if (revision > this.oldestRevision) this.oldestRevision = revision;
