@@ -75,3 +75,17 @@ test('a private copy is deep except for the shared managedFields, and keeps ever
   assert.equal(Object.getOwnPropertyDescriptor(oddCopy.data, '__proto__')?.value, 'y');
   assert.equal(Object.getPrototypeOf(oddCopy.data), Object.prototype);
 });
+
+test("a version read back from storage serves its JSON text from its bytes, resourceVersion included once", () => {
+  let revision = 100;
+  for (const obj of OBJECTS) {
+    // Stored as written (without resourceVersion), and as an older writer may have left it (with one).
+    for (const bytes of [encodeForStorage(obj), Buffer.from(JSON.stringify(obj))]) {
+      const kv = { key: `/k/read/${revision}`, value: new Uint8Array(bytes), createRevision: revision, modRevision: revision };
+      revision++;
+      const read = decodeShared(kv);
+      assert.equal(jsonOf(read), JSON.stringify(read));
+      assert.equal(JSON.parse(jsonOf(read)).metadata?.resourceVersion, obj.metadata ? String(kv.modRevision) : undefined);
+    }
+  }
+});

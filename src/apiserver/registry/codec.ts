@@ -8,16 +8,17 @@ import type { KeyValue } from '../../storage/index.js';
 import { internManagedFields } from '../../machinery/managedfields/index.js';
 
 const decoded = new WeakMap<KeyValue, KubeObject>();
-const jsonText = new WeakMap<object, string>();
 
 /** The object of a stored version, with its resourceVersion. Read-only: shared. */
 export function decodeShared(kv: KeyValue): KubeObject {
   let obj = decoded.get(kv);
   if (!obj) {
     obj = JSON.parse(Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8')) as KubeObject;
+    const storedWithoutVersion = !!obj.metadata && !Object.prototype.hasOwnProperty.call(obj.metadata, 'resourceVersion');
     obj.metadata = withResourceVersion(obj.metadata, String(kv.modRevision));
     internManagedFields(obj.metadata.managedFields);
     decoded.set(kv, obj);
+    if (storedWithoutVersion) storedJson.set(obj, kv.value);
   }
   return obj;
 }
@@ -96,13 +97,39 @@ function cloneJson(value: unknown): unknown {
   return out;
 }
 
-/** The JSON text of an object, memoized: shared objects are read-only, so it stays true. */
+/**
+ * JSON texts made lately, by object: a watch event goes out to every watcher as the
+ * same text. Bounded, not a WeakMap: a text memoized for as long as its object lives
+ * would double the memory of every object a list has served.
+ */
+class RecentTexts {
+  private young = new Map<object, string>();
+  private old = new Map<object, string>();
+
+  constructor(private readonly generationSize: number) {}
+
+  get(obj: object): string | undefined {
+    return this.young.get(obj) ?? this.old.get(obj);
+  }
+
+  set(obj: object, text: string): void {
+    if (this.young.size >= this.generationSize) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(obj, text);
+  }
+}
+
+const recentTexts = new RecentTexts(512);
+
+/** The JSON text of an object (shared objects are read-only, so a text made once stays true). */
 export function jsonOf(obj: object): string {
-  let text = jsonText.get(obj);
+  let text = recentTexts.get(obj);
   if (text === undefined) {
     const stored = storedJson.get(obj);
     text = (stored && jsonFromStored(obj as KubeObject, stored)) ?? JSON.stringify(obj);
-    jsonText.set(obj, text);
+    recentTexts.set(obj, text);
   }
   return text;
 }
