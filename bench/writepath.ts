@@ -173,9 +173,11 @@ async function round(client: ApiClient, prefix: string, pods: number, deployment
 }
 
 async function main(): Promise<void> {
-  const cp = await startControlPlane({ builtinControllers: false });
+  // Pod creates pay for ServiceAccount admission, as in a cluster: it needs the account.
+  const cp = await startControlPlane({ builtinControllers: false, serviceAccountAdmission: true });
   try {
     const client = cp.client;
+    await client.create(Resources.serviceaccounts, NAMESPACE, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
     const deployments: KubeObject[] = [];
     for (let d = 0; d < DEPLOYMENTS; d++) deployments.push(await client.create(Resources.deployments, NAMESPACE, deployment(`web-${d}`)));
     process.stderr.write('warm-up\n');

@@ -58,5 +58,21 @@ describe('leader election between two servers on one etcd', { skip }, () => {
       const pods = await standby.kubectl(['get', 'pods', '-l', 'app=after-failover', '-o', 'name']);
       assert.equal(pods.stdout.trim().split('\n').filter(Boolean).length, 2);
     }, { timeoutMs: 30_000, intervalMs: 250 });
+
+    // The garbage collector and namespace controller moved with the controller manager:
+    // the new leader empties and removes a deleted namespace, and collects dependents.
+    assert.equal((await standby.kubectl(['create', 'namespace', 'after-failover'])).code, 0);
+    assert.equal((await standby.kubectl(['-n', 'after-failover', 'create', 'configmap', 'owner'])).code, 0);
+    const uid = (await standby.kubectl(['-n', 'after-failover', 'get', 'configmap', 'owner', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    const dependent = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dependent', namespace: 'after-failover', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid }] } };
+    assert.equal((await standby.kubectl(['create', '-f', '-'], { input: JSON.stringify(dependent) })).code, 0);
+    assert.equal((await standby.kubectl(['-n', 'after-failover', 'delete', 'configmap', 'owner'])).code, 0);
+    await eventually(async () => {
+      const left = await standby.kubectl(['-n', 'after-failover', 'get', 'configmap', 'dependent']);
+      assert.match(left.stderr, /not found/);
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+    const deleted = await standby.kubectl(['delete', 'namespace', 'after-failover', '--timeout=30s']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.match((await standby.kubectl(['get', 'namespace', 'after-failover'])).stderr, /not found/);
   });
 });

@@ -98,26 +98,47 @@ export async function createVirtual(deps: VirtualDeps, store: GenericStore, body
   }
 }
 
-/** pods/binding and the bindings resource: assign a pod to a node, once. */
+/**
+ * pods/binding and the bindings resource (upstream BindingREST.Create and
+ * setPodHostAndAnnotations): assign a pod to a node, once. The Binding's uid and
+ * resourceVersion are preconditions on the pod, its annotations are merged into the
+ * pod's, and the pod is written straight through storage (no admission or validation).
+ */
 export async function bindPod(deps: VirtualDeps, binding: KubeObject, ctx: RequestContext, podName: string): Promise<KubeObject> {
+  const bindingMeta = binding.metadata ?? {};
+  if ((bindingMeta.name ?? '') !== podName) throw newBadRequest('name in URL does not match name in Binding object');
   const target = isObject(binding.target) ? binding.target : {};
   const nodeName = str(target.name);
   if (!nodeName) throw newBadRequest('target.name: Required value');
   const pods = deps.storeFor('', 'v1', 'pods')!;
+  // What upstream's GuaranteedUpdate preconditions report: a storage "invalid object" error, as a Conflict on pods.
+  const preconditionFailed = (detail: string) =>
+    newConflict(pods.qualified, podName, `StorageError: invalid object, Code: 4, Key: /registry/pods/${ctx.namespace}/${podName}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: ${detail}`);
+  // The pod's own refusals are plain errors upstream, which assignPod turns into a Conflict on pods/binding.
+  const refused = (reason: string) => newConflict({ group: '', resource: 'pods/binding' }, podName, reason);
+  const uid = str(bindingMeta.uid);
+  const resourceVersion = str(bindingMeta.resourceVersion);
+  const annotations = isObject(bindingMeta.annotations) ? (bindingMeta.annotations as Record<string, string>) : undefined;
   await pods.update(
     ctx.namespace,
     podName,
     (pod) => {
       if (!pod) throw newNotFound(pods.qualified, podName);
-      if (pod.metadata?.deletionTimestamp) throw newConflict(pods.qualified, podName, 'pod is being deleted, cannot be assigned to a host');
+      const meta = pod.metadata ?? {};
+      if (uid && uid !== meta.uid) throw preconditionFailed(`UID in precondition: ${uid}, UID in object meta: ${meta.uid ?? ''}`);
+      if (resourceVersion && resourceVersion !== meta.resourceVersion) {
+        throw preconditionFailed(`ResourceVersion in precondition: ${resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`);
+      }
+      if (meta.deletionTimestamp) throw refused(`pod ${podName} is being deleted, cannot be assigned to a host`);
       const spec = isObject(pod.spec) ? pod.spec : {};
-      if (spec.nodeName) throw newConflict(pods.qualified, podName, `pod ${podName} is already assigned to node "${String(spec.nodeName)}"`);
-      const uid = binding.metadata?.uid;
-      if (uid && uid !== pod.metadata?.uid) throw newConflict(pods.qualified, podName, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata?.uid ?? ''}`);
+      if (spec.nodeName) throw refused(`pod ${podName} is already assigned to node "${String(spec.nodeName)}"`);
+      if (Array.isArray(spec.schedulingGates) && spec.schedulingGates.length > 0) throw refused(`pod ${podName} has non-empty .spec.schedulingGates`);
       const status = isObject(pod.status) ? pod.status : {};
       const conditions = (Array.isArray(status.conditions) ? status.conditions : []).filter((c) => !(isObject(c) && c.type === 'PodScheduled'));
       conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ctx.now.toISOString().replace(/\.\d{3}Z$/, 'Z') });
-      return { ...pod, spec: { ...spec, nodeName }, status: { ...status, conditions } };
+      // The stored pod is shared (readOnlyMutate): annotations are merged into a copy.
+      const metadata = annotations && Object.keys(annotations).length > 0 ? { ...meta, annotations: { ...meta.annotations, ...annotations } } : meta;
+      return { ...pod, metadata, spec: { ...spec, nodeName }, status: { ...status, conditions } };
     },
     ctx,
     // The mutation copies what it changes: the stored pod is read in place.

@@ -11,7 +11,7 @@ import { newEndpointSliceController } from '../controllers/endpointslice/index.j
 import { newRootCACertPublisher, newServiceAccountsController } from '../controllers/serviceaccount/index.js';
 import { newResourceQuotaController } from '../controllers/resourcequota/index.js';
 import { newDisruptionController } from '../controllers/disruption/index.js';
-import type { NamedControllerFactory } from '../controllers/index.js';
+import { newGarbageCollectorController, newNamespaceController, type NamedControllerFactory, type RegistryAccess } from '../controllers/index.js';
 import { newReplicaSetController } from '../controllers/replicaset/index.js';
 import { newDeploymentController } from '../controllers/deployment/index.js';
 import { newStatefulSetController } from '../controllers/statefulset/index.js';
@@ -34,6 +34,8 @@ export interface ControllerSettings {
   readonly nodeMonitorGracePeriodMs: number;
   /** Pod addresses of the whole cluster; each node gets a /24 of it (kube-controller-manager --cluster-cidr). */
   readonly clusterCIDR: string;
+  /** The datastore and registry of this process's API server: the garbage collector and namespace controller act on them. */
+  readonly registry: RegistryAccess;
   /** The node `skiff server` runs itself: its local-path volumes can be removed from here. */
   readonly localNode?: { readonly name: string; readonly localPathDir: string };
 }
@@ -52,6 +54,9 @@ function localPathRemover(localNode: ControllerSettings['localNode']): ((nodeNam
 /** The controllers of kube-controller-manager's default set, in upstream's names. */
 export function builtinControllers(settings: ControllerSettings): NamedControllerFactory[] {
   return [
+    // Upstream runs these two in kube-controller-manager too: behind its Lease, one server of several acts.
+    { name: 'garbage-collector-controller', factory: (ctx) => newGarbageCollectorController(ctx, settings.registry) },
+    { name: 'namespace-controller', factory: (ctx) => newNamespaceController(ctx, settings.registry) },
     { name: 'deployment-controller', factory: (ctx) => newDeploymentController(ctx) },
     { name: 'replicaset-controller', factory: (ctx) => newReplicaSetController(ctx) },
     { name: 'statefulset-controller', factory: (ctx) => newStatefulSetController(ctx) },

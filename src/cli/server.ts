@@ -97,7 +97,14 @@ export async function runServer(options: ServerOptions): Promise<void> {
   const localNode = options.runtime === 'none' || options.runtime === 'simulated' ? undefined : { name: options.nodeName ?? defaultNodeName(), localPathDir: join(dataDir, 'node', 'local-path') };
   const gracePeriodMs = seconds('--node-monitor-grace-period', options.nodeMonitorGracePeriod, 40) * 1000;
   const components = new ControlPlaneComponents(api, {
-    controllers: options.disableControllerManager ? [] : builtinControllers({ caPem: pki.ca.certPem, caKeyPem: pki.ca.keyPem, nodeMonitorGracePeriodMs: gracePeriodMs, clusterCIDR: options.clusterCidr ?? DEFAULT_CLUSTER_CIDR, ...(localNode ? { localNode } : {}) }),
+    controllers: options.disableControllerManager ? [] : builtinControllers({
+          caPem: pki.ca.certPem,
+          caKeyPem: pki.ca.keyPem,
+          nodeMonitorGracePeriodMs: gracePeriodMs,
+          clusterCIDR: options.clusterCidr ?? DEFAULT_CLUSTER_CIDR,
+          registry: { store, access: api.resourceAccess() },
+          ...(localNode ? { localNode } : {}),
+        }),
     ...(options.disableScheduler ? {} : { scheduler: schedulerComponent() }),
     onError,
     log: step,

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiServer, ensurePki, type ClusterPki } from '../apiserver/index.js';
+import { newGarbageCollectorController, newNamespaceController } from '../controllers/index.js';
 import { openMemoryStore, type Store } from '../storage/index.js';
 import { checkLeaksAfterAll, eventually } from '../testing/index.js';
 import { runClientConformance } from './conformance.js';
@@ -33,8 +34,14 @@ async function startApiServer(options: { tokenFile?: (dir: string) => string } =
   const dir = mkdtempSync(join(tmpdir(), 'skiff-http-client-'));
   const pki = await ensurePki(join(dir, 'tls'));
   const store = openMemoryStore();
-  const server = new ApiServer({ store, pki, port: 0, host: '127.0.0.1', ...(options.tokenFile ? { tokenFile: options.tokenFile(dir) } : {}) });
+  // As upstream's integration tests: no ServiceAccount admission (no controller creates accounts here).
+  const server = new ApiServer({ store, pki, port: 0, host: '127.0.0.1', disableAdmissionPlugins: ['ServiceAccount'], ...(options.tokenFile ? { tokenFile: options.tokenFile(dir) } : {}) });
   const { port } = await server.start();
+  // Deletion semantics the conformance suite checks (the controller manager's, in a cluster).
+  const registry = { store, access: server.resourceAccess() };
+  const sink = { onError: () => {} };
+  const controllers = [newGarbageCollectorController(sink, registry), newNamespaceController(sink, registry)];
+  for (const controller of controllers) controller.run();
   return {
     dir,
     pki,
@@ -42,6 +49,7 @@ async function startApiServer(options: { tokenFile?: (dir: string) => string } =
     server,
     url: `https://127.0.0.1:${port}`,
     async close() {
+      await Promise.all(controllers.map((c) => c.stop()));
       await server.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -27,7 +27,7 @@ describe('loadKubeconfig', () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-kubeconfig-'));
     pki = await ensurePki(join(dir, 'tls'));
     store = openMemoryStore();
-    server = new ApiServer({ store, pki, port: 0, host: '127.0.0.1', controllers: false });
+    server = new ApiServer({ store, pki, port: 0, host: '127.0.0.1' });
     url = `https://127.0.0.1:${(await server.start()).port}`;
   });
   after(async () => {

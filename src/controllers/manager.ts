@@ -72,6 +72,8 @@ export class ControllerManager {
     if (!running) return;
     await Promise.all(running.controllers.map((c) => c.stop().catch((err: unknown) => this.options.onError(err, `stopping ${c.name}`))));
     await running.informers.stop();
-    await Promise.all(running.recorders.map((r) => r.flush()));
+    // Events still queued are dropped (a scheduler with thousands of unschedulable pods
+    // has thousands queued): only writes in flight are waited for.
+    await Promise.all(running.recorders.map((r) => r.shutdown()));
   }
 }

@@ -3,6 +3,7 @@
 
 import type { KubeObject } from '../api/types.js';
 import type { ApiClient, Clock, EventRecorder, InformerFactory } from '../client/index.js';
+import type { Store } from '../storage/index.js';
 
 export interface DeleteOptions {
   readonly propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
@@ -19,6 +20,15 @@ export interface ResourceAccess {
   list(group: string, plural: string, namespace: string): Promise<KubeObject[]>;
   /** The namespaced resources served now, one version each. */
   namespacedResources(): ReadonlyArray<{ group: string; plural: string }>;
+}
+
+/**
+ * What the garbage collector and the namespace controller work on: the datastore they
+ * watch and the registry they act through (the API server's, in the same process).
+ */
+export interface RegistryAccess {
+  readonly store: Store;
+  readonly access: ResourceAccess;
 }
 
 export interface ErrorSink {

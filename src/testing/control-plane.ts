@@ -7,14 +7,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServer, ensurePki, type ClusterPki } from '../apiserver/index.js';
 import { ApiEventRecorder, InformerFactory, realClock, type ApiClient, type Clock } from '../client/index.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controllers/index.js';
+import { newGarbageCollectorController, newNamespaceController, type Controller, type ControllerContext, type ControllerFactory } from '../controllers/index.js';
 import { openDatastore, type Store } from '../storage/index.js';
 
 export interface ControlPlaneOptions {
   /** Drives controllers' timers and the API server's timestamps. */
   readonly clock?: Clock;
-  /** Run the in-API-server garbage collector and namespace controller (default true). */
+  /** Run the garbage collector and namespace controller (kube-controller-manager's; default true). */
   readonly builtinControllers?: boolean;
+  /**
+   * Run the ServiceAccount admission plugin (default false). It refuses pods whose
+   * service account does not exist, and no controller creates `default` accounts here:
+   * like upstream's integration tests (--disable-admission-plugins=ServiceAccount),
+   * controller tests run without it.
+   */
+  readonly serviceAccountAdmission?: boolean;
   /** Datastore URL (default memory://). */
   readonly datastore?: string;
 }
@@ -47,7 +54,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     port: 0,
     host: '127.0.0.1',
     now: () => new Date(clock.now()),
-    controllers: options.builtinControllers ?? true,
+    ...(options.serviceAccountAdmission ? {} : { disableAdmissionPlugins: ['ServiceAccount'] }),
     onError: (err) => errors.push(err),
   });
   await server.start();
@@ -75,7 +82,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     };
   };
 
-  return {
+  const cp: TestControlPlane = {
     pki,
     server,
     store,
@@ -110,6 +117,15 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  if (options.builtinControllers ?? true) {
+    // Deletion semantics (ownerReferences, namespace finalization) depend on these two.
+    const registry = { store, access: server.resourceAccess() };
+    await cp.run(
+      (ctx) => newGarbageCollectorController(ctx, registry),
+      (ctx) => newNamespaceController(ctx, registry),
+    );
+  }
+  return cp;
 }
 
 /** Polls an assertion until it passes or the deadline passes (then throws its last error). */

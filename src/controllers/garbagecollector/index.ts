@@ -2,11 +2,13 @@
 // propagation), and completes foreground and orphan deletions of owners. It keeps a
 // graph of ownerReferences fed by one watch over the whole datastore, and acts
 // through the API registry (the same preconditions and finalizer rules as clients).
+// It runs in the controller manager, behind its leader election (upstream's
+// garbage-collector-controller): of several servers on one datastore, one collects.
 
 import type { KubeObject, OwnerReference } from '../../api/types.js';
 import { WorkQueue, runWorkers } from '../../client/index.js';
 import { KEY_ROOT, type KeyValue, type Store, type Watcher } from '../../storage/index.js';
-import type { ErrorSink, ResourceAccess } from '../types.js';
+import type { Controller, ErrorSink, RegistryAccess, ResourceAccess } from '../types.js';
 import { decodeShared } from '../../apiserver/registry/codec.js';
 
 interface Node {
@@ -70,6 +72,8 @@ export class GarbageCollector {
   /** Loads the graph and starts processing; resolves once the initial state is queued. */
   async start(): Promise<void> {
     const revision = await this.load();
+    // Stopped while loading: nothing to watch.
+    if (this.disposed) return;
     this.watcher = this.store.watch(KEY_ROOT, { fromRevision: revision });
     this.running = Promise.all([this.follow(), runWorkers(this.queue, 2, (uid) => this.reconcile(uid), (uid, err) => this.context.onError(err, `garbage collector: ${uid}`))]);
   }
@@ -185,6 +189,22 @@ export class GarbageCollector {
     this.watcher?.stop();
     await this.running?.catch(() => {});
   }
+}
+
+/** The garbage collector as a controller of the controller manager. */
+export function newGarbageCollectorController(ctx: ErrorSink, registry: RegistryAccess): Controller {
+  const gc = new GarbageCollector(registry.store, registry.access, ctx);
+  let starting: Promise<void> | undefined;
+  return {
+    name: 'garbagecollector',
+    run() {
+      starting ??= gc.start().catch((err: unknown) => ctx.onError(err, 'starting the garbage collector'));
+    },
+    async stop() {
+      await gc.dispose();
+      await starting;
+    },
+  };
 }
 
 function withoutOwners(obj: KubeObject, gone: ReadonlySet<string>): KubeObject {

@@ -1,10 +1,12 @@
 // The namespace controller: a namespace being deleted is emptied of every namespaced
 // object, then finalized (its "kubernetes" spec finalizer removed) so it goes away.
+// It runs in the controller manager, behind its leader election (upstream's
+// namespace-controller): without a controller manager, namespaces stay Terminating.
 
 import { isObject } from '../../api/types.js';
 import { WorkQueue, runWorkers } from '../../client/index.js';
 import type { KeyValue, Store, Watcher } from '../../storage/index.js';
-import type { ErrorSink, ResourceAccess } from '../types.js';
+import type { Controller, ErrorSink, RegistryAccess, ResourceAccess } from '../types.js';
 
 const PREFIX = '/registry/core/namespaces/';
 const RECHECK_MS = 500;
@@ -32,6 +34,11 @@ export class NamespaceController {
 
   async start(): Promise<void> {
     await this.sync();
+    // Stopped while listing: stop the watch sync() opened.
+    if (this.disposed) {
+      this.watcher?.stop();
+      return;
+    }
     this.running = Promise.all([this.follow(), runWorkers(this.queue, 1, (name) => this.reconcile(name), (name, err) => this.context.onError(err, `namespace controller: ${name}`))]);
   }
 
@@ -91,4 +98,20 @@ export class NamespaceController {
     this.watcher?.stop();
     await this.running?.catch(() => {});
   }
+}
+
+/** The namespace controller as a controller of the controller manager. */
+export function newNamespaceController(ctx: ErrorSink, registry: RegistryAccess): Controller {
+  const controller = new NamespaceController(registry.store, registry.access, ctx);
+  let starting: Promise<void> | undefined;
+  return {
+    name: 'namespace',
+    run() {
+      starting ??= controller.start().catch((err: unknown) => ctx.onError(err, 'starting the namespace controller'));
+    },
+    async stop() {
+      await controller.dispose();
+      await starting;
+    },
+  };
 }
