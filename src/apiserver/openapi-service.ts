@@ -57,6 +57,26 @@ export class OpenApiService {
     this.generation++;
   }
 
+  /** Definition names by "group/version/kind", for one generation of served resources. */
+  private readonly definitionNames = new Map<string, string | undefined>();
+  private definitionsGeneration = -1;
+
+  /**
+   * The definition a kind is checked against. Looked up once per generation, like the
+   * documents: the lookup gathers every custom resource's schemas, too much for each write.
+   */
+  private definitionFor(info: ResourceInfo): string | undefined {
+    if (this.definitionsGeneration !== this.generation) {
+      this.definitionNames.clear();
+      this.definitionsGeneration = this.generation;
+    }
+    const key = `${info.group}/${info.version}/${info.kind}`;
+    if (this.definitionNames.has(key)) return this.definitionNames.get(key);
+    const name = definitionForKind(info.group, info.version, info.kind, this.extraDefinitions());
+    this.definitionNames.set(key, name);
+    return name;
+  }
+
   private build(): void {
     if (this.built === this.generation) return;
     const resources = this.served().filter((r) => !r.virtual || r.verbs.includes('create'));
@@ -109,7 +129,7 @@ export class OpenApiService {
    * fields are 400 (Strict), warnings (Warn) or nothing (Ignore), and are dropped.
    */
   check(info: ResourceInfo, obj: KubeObject, mode: FieldValidation): string[] {
-    const definition = definitionForKind(info.group, info.version, info.kind, this.extraDefinitions());
+    const definition = this.definitionFor(info);
     if (!definition) return [];
     const result = validateAgainstSchema(obj, definition, { unknownFields: mode === 'Ignore' ? 'ignore' : mode === 'Strict' ? 'strict' : 'warn' });
     const prefix = `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: `;

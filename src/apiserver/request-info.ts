@@ -34,7 +34,8 @@ function splitPath(path: string): string[] {
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
   const lower = method.toLowerCase();
   const nonResource = (): NonResourceRequestInfo => ({ isResourceRequest: false, path, verb: lower });
-  let parts = splitPath(path).map((p) => decodeURIComponent(p));
+  // Only an escape changes under decoding (most segments have none).
+  let parts = splitPath(path).map((p) => (p.includes('%') ? decodeURIComponent(p) : p));
   let apiGroup = '';
   if (parts[0] === 'api') {
     if (parts.length < 3) return nonResource(); // /api, /api/v1

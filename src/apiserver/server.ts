@@ -39,12 +39,12 @@ import { BootstrapTokenAuthenticator } from './bootstrap-tokens.js';
 import { ServiceAccountTokens } from './serviceaccount-tokens.js';
 import { OpenApiService, type FieldValidation } from './openapi-service.js';
 import { CrdController } from './crd/index.js';
-import { GarbageCollector, NamespaceController, type ResourceAccess } from '../controllers/index.js';
+import type { ResourceAccess } from '../controllers/index.js';
 import type { ApiClient } from '../client/index.js';
 import { LoopbackClient } from './loopback.js';
 import { withDefaultTolerations } from './admission/defaulttolerationseconds.js';
 import type { Pod, ResourceQuota, Secret, ServiceAccount } from 'kubernetes-types/core/v1.js';
-import { admitServiceAccount } from './admission/serviceaccount.js';
+import { admitServiceAccount, getServiceAccount, isMirrorPod, serviceAccountNameOf, serviceAccountNotFound, type ServiceAccountReads } from './admission/serviceaccount.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import { admitPodPriority, SYSTEM_PRIORITY_CLASSES, validatePriorityClass } from './admission/priority.js';
@@ -75,8 +75,8 @@ export interface ApiServerOptions {
   readonly advertiseAddress?: string;
   readonly serviceClusterIPRange?: string;
   readonly serviceNodePortRange?: { first: number; last: number };
-  /** Run the garbage collector and namespace controller in this process (default true). */
-  readonly controllers?: boolean;
+  /** Admission plugins not to run (kube-apiserver --disable-admission-plugins); only "ServiceAccount" is optional. */
+  readonly disableAdmissionPlugins?: readonly string[];
   /** CA that signs node agents' serving certificates (default: the cluster CA). */
   readonly kubeletServingCaPem?: string;
   /** Called with unexpected errors (bugs, I/O); the client gets a 500. */
@@ -86,6 +86,22 @@ export interface ApiServerOptions {
 const LONG_RUNNING_VERBS = new Set(['watch', 'proxy', 'connect']);
 const LONG_RUNNING_SUBRESOURCES = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
 const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * A request target that URL parsing leaves as it is: segments of unreserved and
+ * sub-delimiter characters (none a dot segment, none empty), and a query of the same.
+ */
+const PLAIN_TARGET = /^((?:\/[\w~:@!$*+,;=()-][\w.~:@!$*+,;=()-]*)+\/?|\/)(?:\?([\w.~:@!$*+,;=()%&/-]*))?$/;
+
+/**
+ * The path and query of a request target, as `new URL(target, base)` gives them.
+ * Nearly every target is plain, and splitting it costs a fraction of parsing a URL.
+ */
+function requestTarget(target: string): { readonly pathname: string; readonly searchParams: URLSearchParams } {
+  const plain = PLAIN_TARGET.exec(target);
+  if (plain) return { pathname: plain[1]!, searchParams: new URLSearchParams(plain[2] ?? '') };
+  return new URL(target, 'https://localhost');
+}
 
 /** The advertise address if it is not loopback, else this host's first external IPv4 address. */
 function endpointAddress(advertise: string | undefined): string | undefined {
@@ -109,12 +125,16 @@ export class ApiServer {
     () => this.crds?.openAPIDefinitions() ?? {},
   );
   private crds: CrdController | undefined;
-  private readonly controllers: Array<{ dispose(): Promise<void> }> = [];
   private readonly now: () => Date;
   private readonly serviceAllocator: ServiceAllocator;
   readonly tokens: ServiceAccountTokens;
   private readonly quotaAdmission: ResourceQuotaAdmission;
   private readonly nodeProxy: NodeProxy;
+  /** ServiceAccount admission's reads: the watch cache, then storage. */
+  private readonly serviceAccountReads: ServiceAccountReads = {
+    cached: async (namespace, name) => (await this.lookup('ServiceAccount', namespace, name)) as ServiceAccount | undefined,
+    live: async (namespace, name) => (await this.storeFor('', 'v1', 'serviceaccounts')!.getIfExists(namespace, name)) as ServiceAccount | undefined,
+  };
   private inflightRead = 0;
   private inflightMutating = 0;
   private address: AddressInfo | undefined;
@@ -229,7 +249,6 @@ export class ApiServer {
       // Custom resources are served before the server reports ready.
       this.crds = new CrdController({ store: this.options.store, api: this, now: this.now, onError: (err) => this.options.onError?.(err, undefined) });
       await this.crds.start();
-      if (this.options.controllers !== false) await this.startControllers();
     } catch (err) {
       await this.close();
       throw err;
@@ -243,7 +262,6 @@ export class ApiServer {
 
   async close(): Promise<void> {
     this.nodeProxy.close();
-    for (const controller of this.controllers.splice(0)) await controller.dispose();
     await this.crds?.dispose();
     this.crds = undefined;
     await new Promise<void>((resolve) => {
@@ -326,18 +344,6 @@ export class ApiServer {
     return { authorizer: this.authorizer, authenticator: this.authenticator, tokens: this.tokens, storeFor: (g, v, p) => this.storeFor(g, v, p) };
   }
 
-  /** The in-control-plane controllers that deletion semantics depend on. */
-  private async startControllers(): Promise<void> {
-    const context = { onError: (err: unknown, what: string) => this.options.onError?.(new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }), undefined) };
-    const access = this.resourceAccess();
-    const gc = new GarbageCollector(this.options.store, access, context);
-    this.controllers.push(gc);
-    await gc.start();
-    const namespaces = new NamespaceController(this.options.store, access, context);
-    this.controllers.push(namespaces);
-    await namespaces.start();
-  }
-
   /**
    * An in-process client acting as `user`: the same admission and registry as HTTP
    * requests, without TLS or JSON. Writes are attributed to fieldManager.
@@ -361,7 +367,10 @@ export class ApiServer {
     );
   }
 
-  /** The registry as controllers use it: by group and plural, expected outcomes ignored. */
+  /**
+   * The registry as the garbage collector and namespace controller use it (they run in
+   * the controller manager, not here): by group and plural, expected outcomes ignored.
+   */
   resourceAccess(): ResourceAccess {
     const storeOf = (group: string, plural: string): GenericStore | undefined => {
       const info = this.resources.find((r) => r.group === group && r.plural === plural && !r.virtual);
@@ -437,10 +446,17 @@ export class ApiServer {
       if (admitted instanceof StatusError) throw admitted;
       // DefaultTolerationSeconds: pods ride out a short node outage (300 s) before eviction.
       const tolerating = withDefaultTolerations(admitted);
-      // ServiceAccount: the default account and its API credentials, unless opted out.
-      const accountName = tolerating.spec?.serviceAccountName || tolerating.spec?.serviceAccount || 'default';
-      const account = tolerating.spec?.automountServiceAccountToken === undefined ? ((await this.lookup('ServiceAccount', ctx.namespace, accountName)) as ServiceAccount | undefined) : undefined;
-      obj.spec = admitServiceAccount(tolerating, account).spec;
+      // ServiceAccount: the pod's account must exist; it brings its API credentials unless opted out.
+      if (this.options.disableAdmissionPlugins?.includes('ServiceAccount')) {
+        obj.spec = tolerating.spec;
+      } else if (isMirrorPod(tolerating)) {
+        obj.spec = tolerating.spec;
+      } else {
+        const accountName = serviceAccountNameOf(tolerating);
+        const account = await getServiceAccount(this.serviceAccountReads, ctx.namespace, accountName);
+        if (!account) throw serviceAccountNotFound(tolerating, ctx.namespace, accountName);
+        obj.spec = admitServiceAccount(tolerating, account).spec;
+      }
     }
     if (group === '' && plural === 'persistentvolumeclaims') await this.admitDefaultStorageClass(obj);
     await this.admitQuota(store, ctx, obj);
@@ -513,7 +529,7 @@ export class ApiServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://localhost');
+    const url = requestTarget(req.url ?? '/');
     const path = url.pathname;
     let release: (() => void) | undefined;
     try {

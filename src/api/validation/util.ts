@@ -21,10 +21,16 @@ export function objAt(obj: Obj | undefined, key: string): Obj | undefined {
   return isObj(value) ? value : undefined;
 }
 
-/** Items of an array field; non-objects become {} so indexes stay aligned with the input. */
+/**
+ * Items of an array field; non-objects become {} so indexes stay aligned with the input.
+ * A list of objects only (nearly every list) is the field's own array, not a copy:
+ * validators read what they are given and never change it.
+ */
 export function listAt(obj: Obj | undefined, key: string): Obj[] {
   const value = obj?.[key];
-  return Array.isArray(value) ? value.map((item) => (isObj(item) ? item : {})) : [];
+  if (!Array.isArray(value)) return [];
+  for (const item of value) if (!isObj(item)) return value.map((v: unknown) => (isObj(v) ? v : {}));
+  return value as Obj[];
 }
 
 export function strAt(obj: Obj | undefined, key: string): string {

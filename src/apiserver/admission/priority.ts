@@ -8,6 +8,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import { newForbidden, type StatusError } from '../status.js';
+import { withOverrides } from '../registry/objects.js';
 
 /** scheduling.DefaultPriorityWhenNoDefaultClassExists */
 export const DEFAULT_PRIORITY_WHEN_NO_DEFAULT_CLASS_EXISTS = 0;
@@ -122,10 +123,12 @@ export function admitPodPriority(request: PodAdmissionRequest, classes: readonly
       `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`,
     );
   }
-  return {
-    ...pod,
-    spec: { ...spec, ...(className ? { priorityClassName: className } : {}), priority, ...(policy !== undefined ? { preemptionPolicy: policy } : {}) },
-  };
+  const resolved: Record<string, unknown> = {};
+  if (className) resolved.priorityClassName = className;
+  resolved.priority = priority;
+  if (policy !== undefined) resolved.preemptionPolicy = policy;
+  // Member by member, not spread and extended: the spec goes on through admission and the registry.
+  return { ...pod, spec: withOverrides(spec, resolved) };
 }
 
 /**

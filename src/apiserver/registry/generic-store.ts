@@ -30,6 +30,7 @@ import {
 } from '../status.js';
 import { decodeCopy, decodeShared, encodeForStorage, rememberDecoded } from './codec.js';
 import { managedfields, validation } from '../../machinery/index.js';
+import { copyMembers, withOverrides } from './objects.js';
 import type { Strategy } from './strategy.js';
 import type { TablePrinter } from '../table.js';
 
@@ -137,7 +138,7 @@ export class GenericStore {
       resetFields = managedfields.resetFieldsFor({ hasStatus: this.info.hasStatus, subresource });
       this.resetFields.set(subresource ?? '', resetFields);
     }
-    return managedfields.updateManagedFields(
+    const tracked = managedfields.updateManagedFields(
       live,
       next,
       {
@@ -149,6 +150,10 @@ export class GenericStore {
       },
       this.typeSchema,
     );
+    // The field manager returns spread copies of the object and its metadata, the
+    // latter extended by managedFields: copied again member by member, they share
+    // hidden classes with every other object of the kind (see objects.ts).
+    return tracked.metadata ? withOverrides(tracked, { metadata: copyMembers(tracked.metadata) }) : tracked;
   }
 
   key(namespace: string, name: string): string {
@@ -321,7 +326,8 @@ export class GenericStore {
       selfLink: undefined,
       generation: this.strategy.generationTracksSpec ? 1 : undefined,
     });
-    let prepared: KubeObject = { ...obj, apiVersion: this.apiVersion, kind: this.info.kind, metadata: meta };
+    // Not a spread copy: defaults add members to it (see objects.ts).
+    let prepared = withOverrides(obj, { apiVersion: this.apiVersion, kind: this.info.kind, metadata: meta });
     this.strategy.defaults?.(prepared);
     if (this.info.hasStatus && !this.strategy.prepareForCreate) delete prepared.status;
     if (!options.managedFieldsComputed) prepared = this.trackFields(undefined, prepared, ctx);
@@ -460,12 +466,13 @@ export class GenericStore {
         const { status: _ignored, ...rest } = next;
         updated = rest;
       } else {
-        updated = { ...next };
+        // Copies that gain members here and in defaults (see objects.ts).
+        updated = copyMembers(next);
         if (this.info.hasStatus) updated.status = current.status;
       }
     } else {
       // Server-side subresources (binding, scale, finalize, delete) compute the whole object.
-      updated = { ...next };
+      updated = copyMembers(next);
     }
     if (incoming.uid && incoming.uid !== old.uid) {
       throw newConflict(this.qualified, old.name!, `Precondition failed: UID in precondition: ${incoming.uid}, UID in object meta: ${old.uid ?? ''}`);
@@ -634,29 +641,6 @@ export class GenericStore {
     }
     return out;
   }
-}
-
-/**
- * `source` with `overrides` applied in one pass: overridden members keep their
- * place, new ones follow in the overrides' order, undefined ones are left out
- * (as spreading, assigning and deleting would leave them, without the slow
- * dictionary objects `delete` makes).
- */
-function withOverrides(source: ObjectMeta, overrides: Record<string, unknown>): ObjectMeta {
-  const out: Record<string, unknown> = {};
-  const from = source as Record<string, unknown>;
-  const own = Object.prototype.hasOwnProperty;
-  for (const key in from) {
-    const value = own.call(overrides, key) ? overrides[key] : from[key];
-    if (value === undefined) continue;
-    if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
-    else out[key] = value;
-  }
-  for (const key in overrides) {
-    const value = overrides[key];
-    if (value !== undefined && !own.call(from, key)) out[key] = value;
-  }
-  return out;
 }
 
 function meta(obj: KubeObject): ObjectMeta {

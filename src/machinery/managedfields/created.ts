@@ -81,6 +81,18 @@ function added(value: unknown, atom: Atom): FieldsV1 {
 
 /** The items of an associative list, all added, in upstream's order (first occurrence of each key). */
 function listItems(a: ListAtom, list: readonly unknown[], member: boolean): FieldsV1 {
+  if (list.length === 1) {
+    // One item (most lists of a pod): no duplicates to skip, nothing to sort.
+    let pe: PathElement;
+    try {
+      pe = listItemPE(a, 0, list[0]);
+    } catch {
+      return {};
+    }
+    const out: FieldsV1 = member ? { '.': {} } : {};
+    out[serializePEOnce(pe)] = added(list[0], a.elem);
+    return out;
+  }
   const items: { pe: PathElement; key: string; value: unknown }[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < list.length; i++) {
@@ -149,23 +161,67 @@ function hasChildren(node: FieldsV1): boolean {
   return false;
 }
 
-/** FieldSet difference (or recursiveDifference) applied in place to fresh FieldsV1 of this walk. */
-function subtract(fields: FieldsV1, set: FieldSet, recursive: boolean): void {
-  for (const e of set.entries()) {
-    const key = serializePE(e.pe);
-    const node = fields[key];
-    if (!node) continue;
-    if (recursive && e.member) {
-      delete fields[key];
-      continue;
-    }
-    const member = isMemberNode(node) && !e.member;
-    if (e.child && hasChildren(node)) subtract(node, e.child, recursive);
-    const children = hasChildren(node);
-    if (!member && !children) delete fields[key];
-    else if (!children) fields[key] = leaf();
-    else if (!member) delete node['.'];
+/** One member of a FieldSet as subtract uses it: its FieldsV1 key and what is below it. */
+interface Cut {
+  readonly key: string;
+  readonly member: boolean;
+  readonly child: readonly Cut[] | undefined;
+}
+
+/**
+ * The sets subtracted here are built once and never changed (the kind's reset
+ * fields, the fields nobody owns): their members are listed once, not iterated
+ * and serialized again on every create.
+ */
+const cutsBySet = new WeakMap<FieldSet, readonly Cut[]>();
+
+function cutsOf(set: FieldSet): readonly Cut[] {
+  let cuts = cutsBySet.get(set);
+  if (!cuts) {
+    const list: Cut[] = [];
+    for (const e of set.entries()) list.push({ key: serializePE(e.pe), member: e.member, child: e.child ? cutsOf(e.child) : undefined });
+    cuts = list;
+    cutsBySet.set(set, cuts);
   }
+  return cuts;
+}
+
+/** A FieldsV1 level without its "." marker. */
+function withoutMarker(node: FieldsV1): FieldsV1 {
+  const out: FieldsV1 = {};
+  for (const key in node) if (key !== '.') out[key] = node[key]!;
+  return out;
+}
+
+/**
+ * FieldSet difference (or recursiveDifference) of FieldsV1 of this walk: `fields`
+ * itself when nothing is removed, else a copy without it. Copies rather than
+ * deletes: `delete` turns an object into a slow dictionary, and these objects
+ * become the stored managedFields, encoded with every write and read.
+ */
+function subtract(fields: FieldsV1, cuts: readonly Cut[], recursive: boolean): FieldsV1 {
+  let replaced: Map<string, FieldsV1 | undefined> | undefined;
+  for (const cut of cuts) {
+    const node = fields[cut.key];
+    if (!node) continue;
+    let next: FieldsV1 | undefined;
+    if (!(recursive && cut.member)) {
+      const member = isMemberNode(node) && !cut.member;
+      const below = cut.child && hasChildren(node) ? subtract(node, cut.child, recursive) : node;
+      const children = hasChildren(below);
+      if (!children) next = member ? leaf() : undefined;
+      else next = member ? below : withoutMarker(below);
+      if (next === node) continue;
+    }
+    (replaced ??= new Map()).set(cut.key, next);
+  }
+  if (!replaced) return fields;
+  const out: FieldsV1 = {};
+  for (const key in fields) {
+    const next = replaced.has(key) ? replaced.get(key) : fields[key];
+    if (next) out[key] = next;
+  }
+  return out;
 }
 
 /**
@@ -183,7 +239,7 @@ export function createdFieldsV1(zero: Readonly<JsonObject>, obj: JsonObject, roo
     throw err;
   }
   if (!fields) return { fields: undefined };
-  if (ignored) subtract(fields, ignored, true);
-  subtract(fields, strip, false);
+  if (ignored) fields = subtract(fields, cutsOf(ignored), true);
+  fields = subtract(fields, cutsOf(strip), false);
   return { fields: isEmptyObject(fields) ? undefined : fields };
 }
