@@ -58,3 +58,18 @@ export interface Controller {
 }
 
 export type ControllerFactory = (context: ControllerContext) => Controller;
+
+/** A component with its own start and dispose (the registry-level controllers) as a Controller. */
+export function startableController(name: string, component: { start(): Promise<void>; dispose(): Promise<void> }, ctx: ErrorSink): Controller {
+  let starting: Promise<void> | undefined;
+  return {
+    name,
+    run() {
+      starting ??= component.start().catch((err: unknown) => ctx.onError(err, `starting the ${name} controller`));
+    },
+    async stop() {
+      await component.dispose();
+      await starting;
+    },
+  };
+}

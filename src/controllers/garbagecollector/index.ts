@@ -8,7 +8,7 @@
 import type { KubeObject, OwnerReference } from '../../api/types.js';
 import { WorkQueue, runWorkers } from '../../client/index.js';
 import { KEY_ROOT, type KeyValue, type Store, type Watcher } from '../../storage/index.js';
-import type { Controller, ErrorSink, RegistryAccess, ResourceAccess } from '../types.js';
+import { startableController, type Controller, type ErrorSink, type RegistryAccess, type ResourceAccess } from '../types.js';
 import { decodeShared } from '../../apiserver/registry/codec.js';
 
 interface Node {
@@ -193,18 +193,7 @@ export class GarbageCollector {
 
 /** The garbage collector as a controller of the controller manager. */
 export function newGarbageCollectorController(ctx: ErrorSink, registry: RegistryAccess): Controller {
-  const gc = new GarbageCollector(registry.store, registry.access, ctx);
-  let starting: Promise<void> | undefined;
-  return {
-    name: 'garbagecollector',
-    run() {
-      starting ??= gc.start().catch((err: unknown) => ctx.onError(err, 'starting the garbage collector'));
-    },
-    async stop() {
-      await gc.dispose();
-      await starting;
-    },
-  };
+  return startableController('garbagecollector', new GarbageCollector(registry.store, registry.access, ctx), ctx);
 }
 
 function withoutOwners(obj: KubeObject, gone: ReadonlySet<string>): KubeObject {

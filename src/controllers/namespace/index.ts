@@ -6,7 +6,7 @@
 import { isObject } from '../../api/types.js';
 import { WorkQueue, runWorkers } from '../../client/index.js';
 import type { KeyValue, Store, Watcher } from '../../storage/index.js';
-import type { Controller, ErrorSink, RegistryAccess, ResourceAccess } from '../types.js';
+import { startableController, type Controller, type ErrorSink, type RegistryAccess, type ResourceAccess } from '../types.js';
 
 const PREFIX = '/registry/core/namespaces/';
 const RECHECK_MS = 500;
@@ -102,16 +102,5 @@ export class NamespaceController {
 
 /** The namespace controller as a controller of the controller manager. */
 export function newNamespaceController(ctx: ErrorSink, registry: RegistryAccess): Controller {
-  const controller = new NamespaceController(registry.store, registry.access, ctx);
-  let starting: Promise<void> | undefined;
-  return {
-    name: 'namespace',
-    run() {
-      starting ??= controller.start().catch((err: unknown) => ctx.onError(err, 'starting the namespace controller'));
-    },
-    async stop() {
-      await controller.dispose();
-      await starting;
-    },
-  };
+  return startableController('namespace', new NamespaceController(registry.store, registry.access, ctx), ctx);
 }
