@@ -138,7 +138,7 @@ export class GenericStore {
       resetFields = managedfields.resetFieldsFor({ hasStatus: this.info.hasStatus, subresource });
       this.resetFields.set(subresource ?? '', resetFields);
     }
-    const tracked = managedfields.updateManagedFields(
+    return managedfields.updateManagedFields(
       live,
       next,
       {
@@ -150,10 +150,6 @@ export class GenericStore {
       },
       this.typeSchema,
     );
-    // The field manager returns spread copies of the object and its metadata, the
-    // latter extended by managedFields: copied again member by member, they share
-    // hidden classes with every other object of the kind (see objects.ts).
-    return tracked.metadata ? withOverrides(tracked, { metadata: copyMembers(tracked.metadata) }) : tracked;
   }
 
   key(namespace: string, name: string): string {

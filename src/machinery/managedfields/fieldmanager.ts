@@ -158,10 +158,26 @@ export function stripManagedFields<T extends KubeObject>(obj: T): T {
 }
 
 function withManagedFields(obj: Obj, entries: ManagedFieldsEntry[] | undefined): KubeObject {
-  const meta = { ...(metaOf(obj) ?? {}) };
-  if (entries && entries.length > 0) meta.managedFields = entries;
-  else delete meta.managedFields;
-  return { ...obj, metadata: meta } as KubeObject;
+  // Built member by member rather than spread and then extended or deleted from: such
+  // copies get hidden classes of their own in V8, and every later read of them is slow.
+  const keep = entries !== undefined && entries.length > 0;
+  const source = (metaOf(obj) ?? {}) as Record<string, unknown>;
+  const meta: Record<string, unknown> = {};
+  for (const key in source) {
+    if (key !== 'managedFields') setMember(meta, key, source[key]);
+    else if (keep) meta.managedFields = entries;
+  }
+  if (keep && !Object.prototype.hasOwnProperty.call(source, 'managedFields')) meta.managedFields = entries;
+  const out: Record<string, unknown> = {};
+  for (const key in obj) setMember(out, key, key === 'metadata' ? meta : obj[key]);
+  if (!Object.prototype.hasOwnProperty.call(obj, 'metadata')) out.metadata = meta;
+  return out as KubeObject;
+}
+
+/** Sets a member as JSON.parse and spreading do: "__proto__" becomes an own member, not the prototype. */
+function setMember(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /**
