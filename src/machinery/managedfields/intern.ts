@@ -30,7 +30,7 @@ export class FieldsV1Interner {
   /** Roots already interned, to their canonical tree: a set's memoized FieldsV1 is interned once. */
   private readonly roots = new WeakMap<object, object>();
 
-  constructor(private readonly generationSize = 20_000) {}
+  constructor(private readonly generationSize = 5_000) {}
 
   /** The canonical tree equal to `fields`; `fields` itself when it is new, or when it is not a FieldsV1 object. */
   intern<T extends object>(fields: T): T {
