@@ -42,6 +42,18 @@ describe('FieldsV1Interner', () => {
     assert.equal(JSON.stringify(out), JSON.stringify(input));
   });
 
+  it('tells apart trees with the same members in another order or over other children', () => {
+    const interner = new FieldsV1Interner();
+    const ab = interner.intern({ 'f:a': {}, 'f:b': { 'f:x': {} } });
+    const ba = interner.intern({ 'f:b': { 'f:x': {} }, 'f:a': {} });
+    const other = interner.intern({ 'f:a': {}, 'f:b': { 'f:y': {} } });
+    assert.notEqual(ab, ba);
+    assert.deepEqual(Object.keys(ba), ['f:b', 'f:a']);
+    assert.notEqual(ab, other);
+    assert.equal(JSON.stringify(other), '{"f:a":{},"f:b":{"f:y":{}}}');
+    assert.equal(interner.intern({ 'f:b': { 'f:x': {} }, 'f:a': {} }), ba);
+  });
+
   it('leaves trees holding other values as they are', () => {
     const interner = new FieldsV1Interner();
     const odd = { 'f:a': { 'f:b': 1 }, 'f:c': {} };

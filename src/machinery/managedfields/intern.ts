@@ -18,14 +18,17 @@ const NOT_INTERNED = -1;
 const EMPTY: Canonical = { node: {}, id: 0 };
 
 /**
- * Two generations of subtrees by shape (their keys and their children's ids): a lookup
+ * Two generations of subtrees by the hash of their shape (their keys and their
+ * children's ids): a lookup
  * that hits the old generation moves the entry to the young one, and the old one is
  * dropped when the young one fills. Hot shapes stay; subtrees unique to one object
  * (the ones naming its IP) pass through and are let go, so the table stays bounded.
  */
 export class FieldsV1Interner {
-  private young = new Map<string, Canonical>();
-  private old = new Map<string, Canonical>();
+  private young = new Map<number, Canonical[]>();
+  private old = new Map<number, Canonical[]>();
+  private youngSize = 0;
+  private oldSize = 0;
   private nextId = 1;
   /** Roots already interned, to their canonical tree: a set's memoized FieldsV1 is interned once. */
   private readonly roots = new WeakMap<object, object>();
@@ -44,63 +47,95 @@ export class FieldsV1Interner {
 
   /** Subtrees held for sharing (both generations). */
   get size(): number {
-    return this.young.size + this.old.size;
+    return this.youngSize + this.oldSize;
   }
 
   private internNode(node: object): Canonical {
     if (Array.isArray(node)) return { node, id: NOT_INTERNED };
     const record = node as Record<string, unknown>;
-    let shape = '';
-    let children: Canonical[] | undefined;
+    // The shape (keys in order, each child's id) is hashed, not spelled out as a string:
+    // a candidate of the same hash is then compared member by member.
+    let hash = FNV_OFFSET;
+    const keys: string[] = [];
+    const children: object[] = [];
     let changed = false;
-    let internable = true;
     for (const key in record) {
       const value = record[key];
-      if (typeof value !== 'object' || value === null) {
-        internable = false;
-        break;
-      }
+      if (typeof value !== 'object' || value === null) return { node, id: NOT_INTERNED };
       const child = isEmptyObject(value) ? EMPTY : this.internNode(value);
-      if (child.id === NOT_INTERNED) {
-        internable = false;
-        break;
-      }
-      (children ??= []).push(child);
+      if (child.id === NOT_INTERNED) return { node, id: NOT_INTERNED };
+      keys.push(key);
+      children.push(child.node);
       if (child.node !== value) changed = true;
-      // Length-prefixed key, then the child's id: unambiguous whatever the key holds.
-      shape += `${key.length}:${key}${child.id},`;
+      hash = mix(mix(hash, stringHash(key)), child.id);
     }
-    if (!internable) return { node, id: NOT_INTERNED };
-    if (!children) return EMPTY;
-    const found = this.lookup(shape);
+    if (keys.length === 0) return EMPTY;
+    const found = this.lookup(hash, keys, children);
     if (found) return found;
     let canonicalNode = node;
     if (changed) {
       const copy: Record<string, object> = {};
-      let i = 0;
-      for (const key in record) setOwn(copy, key, children[i++]!.node);
+      for (let i = 0; i < keys.length; i++) setOwn(copy, keys[i]!, children[i]!);
       canonicalNode = copy;
     }
     const canonical: Canonical = { node: canonicalNode, id: this.nextId++ };
-    this.remember(shape, canonical);
+    this.remember(hash, canonical);
     return canonical;
   }
 
-  private lookup(shape: string): Canonical | undefined {
-    const young = this.young.get(shape);
+  private lookup(hash: number, keys: readonly string[], children: readonly object[]): Canonical | undefined {
+    const young = matching(this.young.get(hash), keys, children);
     if (young) return young;
-    const old = this.old.get(shape);
-    if (old) this.remember(shape, old);
+    const old = matching(this.old.get(hash), keys, children);
+    if (old) this.remember(hash, old);
     return old;
   }
 
-  private remember(shape: string, canonical: Canonical): void {
-    if (this.young.size >= this.generationSize) {
+  private remember(hash: number, canonical: Canonical): void {
+    if (this.youngSize >= this.generationSize) {
       this.old = this.young;
+      this.oldSize = this.youngSize;
       this.young = new Map();
+      this.youngSize = 0;
     }
-    this.young.set(shape, canonical);
+    const bucket = this.young.get(hash);
+    if (bucket) bucket.push(canonical);
+    else this.young.set(hash, [canonical]);
+    this.youngSize++;
   }
+}
+
+/** The canonical node in `bucket` with exactly these keys, in this order, over these very children. */
+function matching(bucket: readonly Canonical[] | undefined, keys: readonly string[], children: readonly object[]): Canonical | undefined {
+  if (!bucket) return undefined;
+  for (const candidate of bucket) {
+    const node = candidate.node as Record<string, unknown>;
+    let i = 0;
+    let same = true;
+    for (const key in node) {
+      if (i >= keys.length || key !== keys[i] || node[key] !== children[i]) {
+        same = false;
+        break;
+      }
+      i++;
+    }
+    if (same && i === keys.length) return candidate;
+  }
+  return undefined;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+
+/** One step of FNV-1a over a 32-bit value. */
+function mix(hash: number, value: number): number {
+  return Math.imul(hash ^ value, 0x01000193) >>> 0;
+}
+
+/** FNV-1a over a string's UTF-16 code units. */
+function stringHash(text: string): number {
+  let hash = FNV_OFFSET;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
 
 function isEmptyObject(value: object): boolean {
