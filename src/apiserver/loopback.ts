@@ -18,6 +18,7 @@ import type {
   WriteOptions,
 } from '../client/index.js';
 import { isStorageError } from '../storage/index.js';
+import { setOwn } from '../machinery/index.js';
 import type { UserInfo } from './auth.js';
 import type { GenericStore, RequestContext } from './registry/generic-store.js';
 import type { ResourceHandler } from './resource-handler.js';
@@ -82,9 +83,7 @@ function plainCopy(value: unknown, depth: number): unknown {
         if (member === undefined) continue;
         const copied = plainCopy(member, depth + 1);
         if (copied === NOT_PLAIN) return NOT_PLAIN;
-        // As JSON.parse does: "__proto__" becomes an own member, not the prototype.
-        if (key === '__proto__') Object.defineProperty(out, key, { value: copied, writable: true, enumerable: true, configurable: true });
-        else out[key] = copied;
+        setOwn(out, key, copied);
       }
       return out;
     }

@@ -78,8 +78,7 @@ export class ApiEventRecorder implements EventRecorder {
   private pending: Promise<void> = Promise.resolve();
   /** Events recorded and not yet written. */
   private queued = 0;
-  /** Events dropped because the queue was full. */
-  dropped = 0;
+  private droppedEvents = 0;
   /** Set by shutdown(): new events are ignored and queued ones dropped. */
   private closed = false;
 
@@ -107,7 +106,7 @@ export class ApiEventRecorder implements EventRecorder {
     const combined = group.messages.size >= AGGREGATE_MAX_EVENTS;
     const text = combined ? `(combined from similar events): ${message}` : message;
     if (this.queued >= MAX_QUEUED_EVENTS) {
-      this.dropped++;
+      this.droppedEvents++;
       return;
     }
     // Only the reference is kept: a queued event must not hold its object's whole version.
@@ -118,6 +117,11 @@ export class ApiEventRecorder implements EventRecorder {
       .then(() => (this.closed ? undefined : this.write(ref, type, reason, text, combined ? 'combined' : text)))
       .catch((err: unknown) => this.onError(err))
       .finally(() => this.queued--);
+  }
+
+  /** Events dropped because the queue was full. */
+  get dropped(): number {
+    return this.droppedEvents;
   }
 
   /** The spam filter's token bucket for one object. */

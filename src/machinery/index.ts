@@ -4,3 +4,5 @@ export * as fields from './fields/index.js';
 export * as quantity from './quantity/index.js';
 export * as validation from './validation/index.js';
 export * as managedfields from './managedfields/index.js';
+export { copyMembers, setOwn, withOverrides } from './objects.js';
+export { GenerationalCache } from './generational-cache.js';

@@ -2,12 +2,13 @@
 // runs the machine's real kubectl against it.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { request } from 'node:https';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HttpClient, loadKubeconfig, Resources } from '../client/index.js';
+import { eventually } from './control-plane.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SKIFF = join(ROOT, 'bin', 'skiff');
@@ -42,19 +43,6 @@ export function kubectlBinaries(): { default: string; versions: Map<string, stri
     }
   }
   return { default: found, versions };
-}
-
-/** The HTTP status of a GET as the cluster admin (0 when the request fails). */
-function getStatus(port: number, tls: { ca: string; cert: string; key: string }, path: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', ...tls, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
-    req.end();
-  });
 }
 
 export interface KubectlResult {
@@ -132,15 +120,17 @@ export async function startCluster(options: StartOptions = {}): Promise<TestClus
   // controller manager creates moments after it starts leading: wait for it, as
   // upstream's e2e framework does (WaitForDefaultServiceAccountInNamespace).
   if (!(options.extraArgs ?? []).includes('--disable-controller-manager')) {
-    const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
-    while ((await getStatus(port, tls, '/api/v1/namespaces/default/serviceaccounts/default')) !== 200) {
-      if (Date.now() > deadline || child.exitCode !== null || child.signalCode !== null) {
-        await stop();
-        throw new Error(`skiff server did not create the default ServiceAccount:\n${output}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    const client = new HttpClient({ ...loadKubeconfig(kubeconfig), component: 'skiff-e2e' });
+    try {
+      await eventually(() => client.get(Resources.serviceaccounts, 'default', 'default'), { timeoutMs: options.startTimeoutMs ?? 20_000, intervalMs: 50 });
+    } catch (err) {
+      await stop();
+      throw new Error(`skiff server did not create the default ServiceAccount:\n${output}`, { cause: err });
+    } finally {
+      client.close();
     }
   }
+
   return {
     dataDir,
     tls,

@@ -8,7 +8,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import { newForbidden, type StatusError } from '../status.js';
-import { withOverrides } from '../registry/objects.js';
+import { withOverrides } from '../../machinery/index.js';
 
 /** scheduling.DefaultPriorityWhenNoDefaultClassExists */
 export const DEFAULT_PRIORITY_WHEN_NO_DEFAULT_CLASS_EXISTS = 0;

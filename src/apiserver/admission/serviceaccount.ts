@@ -8,7 +8,7 @@
 
 import type { Container, Pod, ServiceAccount, Volume } from 'kubernetes-types/core/v1.js';
 import { newForbidden, newNotFound, type StatusError } from '../status.js';
-import { copyMembers, withOverrides } from '../registry/objects.js';
+import { copyMembers, withOverrides } from '../../machinery/index.js';
 
 export const SERVICE_ACCOUNT_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
@@ -100,7 +100,7 @@ export function serviceAccountNotFound(pod: Pod, namespace: string, name: string
  */
 export function admitServiceAccount<T extends Pod>(pod: T, account: ServiceAccount | undefined): T {
   if (isMirrorPod(pod)) return pod;
-  // Copied member by member (not spread): members are added to it (see registry/objects.ts).
+  // Copied member by member (not spread): members are added to it (see machinery/objects.ts).
   const spec = copyMembers(pod.spec ?? { containers: [] });
   if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || DEFAULT_SERVICE_ACCOUNT;
   if (!spec.serviceAccount) spec.serviceAccount = spec.serviceAccountName;

@@ -6,6 +6,7 @@
 import type { KubeList, KubeObject, ObjectMeta } from '../../api/types.js';
 import type { KeyValue } from '../../storage/index.js';
 import { internManagedFields } from '../../machinery/managedfields/index.js';
+import { GenerationalCache, setOwn } from '../../machinery/index.js';
 
 const decoded = new WeakMap<KeyValue, KubeObject>();
 
@@ -74,12 +75,6 @@ export function decodeCopy(kv: KeyValue): KubeObject {
   return copy as KubeObject;
 }
 
-/** Sets a property as JSON.parse does: "__proto__" becomes an own property, not the prototype. */
-function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
-  else obj[key] = value;
-}
-
 /** A deep copy of decoded JSON (objects, arrays, scalars); several times cheaper than structuredClone. */
 function cloneJson(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
@@ -102,26 +97,7 @@ function cloneJson(value: unknown): unknown {
  * same text. Bounded, not a WeakMap: a text memoized for as long as its object lives
  * would double the memory of every object a list has served.
  */
-class RecentTexts {
-  private young = new Map<object, string>();
-  private old = new Map<object, string>();
-
-  constructor(private readonly generationSize: number) {}
-
-  get(obj: object): string | undefined {
-    return this.young.get(obj) ?? this.old.get(obj);
-  }
-
-  set(obj: object, text: string): void {
-    if (this.young.size >= this.generationSize) {
-      this.old = this.young;
-      this.young = new Map();
-    }
-    this.young.set(obj, text);
-  }
-}
-
-const recentTexts = new RecentTexts(512);
+const recentTexts = new GenerationalCache<object, string>(512);
 
 /** The JSON text of an object (shared objects are read-only, so a text made once stays true). */
 export function jsonOf(obj: object): string {

@@ -29,8 +29,7 @@ import {
   type QualifiedResource,
 } from '../status.js';
 import { decodeCopy, decodeShared, encodeForStorage, rememberDecoded } from './codec.js';
-import { managedfields, validation } from '../../machinery/index.js';
-import { copyMembers, withOverrides } from './objects.js';
+import { copyMembers, managedfields, validation, withOverrides } from '../../machinery/index.js';
 import type { Strategy } from './strategy.js';
 import type { TablePrinter } from '../table.js';
 
@@ -322,7 +321,7 @@ export class GenericStore {
       selfLink: undefined,
       generation: this.strategy.generationTracksSpec ? 1 : undefined,
     });
-    // Not a spread copy: defaults add members to it (see objects.ts).
+    // Not a spread copy: defaults add members to it (see machinery/objects.ts).
     let prepared = withOverrides(obj, { apiVersion: this.apiVersion, kind: this.info.kind, metadata: meta });
     this.strategy.defaults?.(prepared);
     if (this.info.hasStatus && !this.strategy.prepareForCreate) delete prepared.status;
@@ -462,7 +461,7 @@ export class GenericStore {
         const { status: _ignored, ...rest } = next;
         updated = rest;
       } else {
-        // Copies that gain members here and in defaults (see objects.ts).
+        // Copies that gain members here and in defaults (see machinery/objects.ts).
         updated = copyMembers(next);
         if (this.info.hasStatus) updated.status = current.status;
       }

@@ -22,6 +22,7 @@ import {
 } from './managers.js';
 import { jsonEqual, makePath, pathToString, type PathElement } from './pathelement.js';
 import { TypeSchema } from './schema.js';
+import { withOverrides } from '../objects.js';
 import {
   compare,
   ensureNamedFieldsAreMembers,
@@ -158,26 +159,9 @@ export function stripManagedFields<T extends KubeObject>(obj: T): T {
 }
 
 function withManagedFields(obj: Obj, entries: ManagedFieldsEntry[] | undefined): KubeObject {
-  // Built member by member rather than spread and then extended or deleted from: such
-  // copies get hidden classes of their own in V8, and every later read of them is slow.
-  const keep = entries !== undefined && entries.length > 0;
-  const source = (metaOf(obj) ?? {}) as Record<string, unknown>;
-  const meta: Record<string, unknown> = {};
-  for (const key in source) {
-    if (key !== 'managedFields') setMember(meta, key, source[key]);
-    else if (keep) meta.managedFields = entries;
-  }
-  if (keep && !Object.prototype.hasOwnProperty.call(source, 'managedFields')) meta.managedFields = entries;
-  const out: Record<string, unknown> = {};
-  for (const key in obj) setMember(out, key, key === 'metadata' ? meta : obj[key]);
-  if (!Object.prototype.hasOwnProperty.call(obj, 'metadata')) out.metadata = meta;
-  return out as KubeObject;
-}
-
-/** Sets a member as JSON.parse and spreading do: "__proto__" becomes an own member, not the prototype. */
-function setMember(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
-  else obj[key] = value;
+  // Not spread and then extended or deleted from: see machinery/objects.ts.
+  const managedFields = entries !== undefined && entries.length > 0 ? entries : undefined;
+  return withOverrides(obj, { metadata: withOverrides(metaOf(obj) ?? {}, { managedFields }) }) as KubeObject;
 }
 
 /**

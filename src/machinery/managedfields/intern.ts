@@ -6,6 +6,9 @@
 //
 // Interned trees are shared: like every decoded stored object, they are read-only.
 
+import { GenerationalCache } from '../generational-cache.js';
+import { setOwn } from '../objects.js';
+
 /** An interned subtree and the number naming it (equal numbers, identical objects). */
 interface Canonical {
   readonly node: object;
@@ -18,22 +21,19 @@ const NOT_INTERNED = -1;
 const EMPTY: Canonical = { node: {}, id: 0 };
 
 /**
- * Two generations of subtrees by the hash of their shape (their keys and their
- * children's ids): a lookup
- * that hits the old generation moves the entry to the young one, and the old one is
- * dropped when the young one fills. Hot shapes stay; subtrees unique to one object
- * (the ones naming its IP) pass through and are let go, so the table stays bounded.
+ * Subtrees by the hash of their shape (their keys and their children's ids), in a
+ * generational cache: hot shapes stay; subtrees unique to one object (the ones naming
+ * its IP) pass through and are let go, so the table stays bounded.
  */
 export class FieldsV1Interner {
-  private young = new Map<number, Canonical[]>();
-  private old = new Map<number, Canonical[]>();
-  private youngSize = 0;
-  private oldSize = 0;
+  private readonly shapes: GenerationalCache<number, Canonical[]>;
   private nextId = 1;
   /** Roots already interned, to their canonical tree: a set's memoized FieldsV1 is interned once. */
   private readonly roots = new WeakMap<object, object>();
 
-  constructor(private readonly generationSize = 5_000) {}
+  constructor(generationSize = 5_000) {
+    this.shapes = new GenerationalCache(generationSize);
+  }
 
   /** The canonical tree equal to `fields`; `fields` itself when it is new, or when it is not a FieldsV1 object. */
   intern<T extends object>(fields: T): T {
@@ -45,9 +45,9 @@ export class FieldsV1Interner {
     return canonical;
   }
 
-  /** Subtrees held for sharing (both generations). */
+  /** Shapes held for sharing. */
   get size(): number {
-    return this.youngSize + this.oldSize;
+    return this.shapes.size;
   }
 
   private internNode(node: object): Canonical {
@@ -70,7 +70,8 @@ export class FieldsV1Interner {
       hash = mix(mix(hash, stringHash(key)), child.id);
     }
     if (keys.length === 0) return EMPTY;
-    const found = this.lookup(hash, keys, children);
+    const bucket = this.shapes.get(hash);
+    const found = matching(bucket, keys, children);
     if (found) return found;
     let canonicalNode = node;
     if (changed) {
@@ -79,29 +80,9 @@ export class FieldsV1Interner {
       canonicalNode = copy;
     }
     const canonical: Canonical = { node: canonicalNode, id: this.nextId++ };
-    this.remember(hash, canonical);
-    return canonical;
-  }
-
-  private lookup(hash: number, keys: readonly string[], children: readonly object[]): Canonical | undefined {
-    const young = matching(this.young.get(hash), keys, children);
-    if (young) return young;
-    const old = matching(this.old.get(hash), keys, children);
-    if (old) this.remember(hash, old);
-    return old;
-  }
-
-  private remember(hash: number, canonical: Canonical): void {
-    if (this.youngSize >= this.generationSize) {
-      this.old = this.young;
-      this.oldSize = this.youngSize;
-      this.young = new Map();
-      this.youngSize = 0;
-    }
-    const bucket = this.young.get(hash);
     if (bucket) bucket.push(canonical);
-    else this.young.set(hash, [canonical]);
-    this.youngSize++;
+    else this.shapes.set(hash, [canonical]);
+    return canonical;
   }
 }
 
@@ -142,12 +123,6 @@ function isEmptyObject(value: object): boolean {
   if (Array.isArray(value)) return false;
   for (const _key in value) return false;
   return true;
-}
-
-/** Sets a property as JSON.parse does: "__proto__" becomes an own property, not the prototype. */
-function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
-  else obj[key] = value;
 }
 
 const shared = new FieldsV1Interner();

@@ -3,6 +3,10 @@
 // through getOwn/setOwn: a plain `obj[key]` would see Object.prototype for
 // keys like "constructor" and would change the prototype for "__proto__".
 
+import { setOwn } from '../objects.js';
+
+export { setOwn };
+
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonArray = JsonValue[];
 export interface JsonObject {
@@ -39,14 +43,6 @@ export function getOwn(object: JsonObject, key: string): JsonValue | undefined {
   return hasOwn(object, key) ? object[key] : undefined;
 }
 
-export function setOwn(object: JsonObject, key: string, value: JsonValue): void {
-  if (key === '__proto__') {
-    // Assignment would replace the prototype instead of adding a member.
-    Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
-    return;
-  }
-  object[key] = value;
-}
 
 /** Deep copy of a JSON value; the patch functions never mutate their inputs. */
 export function cloneJson<T extends JsonValue>(value: T): T {
