@@ -82,6 +82,10 @@ async function attachToContainer(runtime: ContainerRuntime, containerId: string,
   const status = await runtime.containerStatus(containerId);
   if (!status) throw new Error(`container ${containerId} not found`);
   if (options.stdin && !runtime.attachInput) throw new Error(`the ${runtime.name} runtime cannot attach to stdin`);
+  // Output from this moment on, by the log's timestamps: following from "the end of the
+  // file" would lose what the container writes before the follow has found that end
+  // (the answer to input sent the moment the session opens).
+  const attachedAt = new Date();
   const input = options.stdin ? await runtime.attachInput!(containerId) : undefined;
   const stdout = new PassThrough();
   const stopped = new AbortController();
@@ -89,7 +93,7 @@ async function attachToContainer(runtime: ContainerRuntime, containerId: string,
     try {
       await streamLog(
         status.logPath,
-        { follow: true, timestamps: false, tailLines: 0 },
+        { follow: true, timestamps: false, since: attachedAt },
         { write: (data) => stdout.write(data) || true },
         { signal: stopped.signal, containerExited: async () => (await runtime.containerStatus(containerId))?.state !== 'running' },
       );

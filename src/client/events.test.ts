@@ -137,4 +137,20 @@ describe('ApiEventRecorder shutdown', () => {
     await recorder.flush();
     assert.equal(state.finished, 1001, 'the queue takes events again once written');
   });
+
+  it('names every Event uniquely, even many for one object within one millisecond', async () => {
+    const names = new Set<string>();
+    const client = {
+      create: async (_type: unknown, _ns: string, obj: KubeObject) => {
+        names.add(obj.metadata!.name!);
+        return obj;
+      },
+    } as unknown as ApiClient;
+    // A clock that never moves: every event in the same millisecond.
+    const recorder = new ApiEventRecorder(client, { component: 'kubelet' }, new FakeClock());
+    // One name, distinct uids: past the spam filter, and every Event named "same.<stamp>".
+    for (let i = 0; i < 500; i++) recorder.event({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'same', namespace: 'default', uid: `s${i}` } }, 'Normal', 'Pulled', 'message');
+    await recorder.flush();
+    assert.equal(names.size, 500);
+  });
 });

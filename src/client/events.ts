@@ -79,6 +79,7 @@ export class ApiEventRecorder implements EventRecorder {
   /** Events recorded and not yet written. */
   private queued = 0;
   private droppedEvents = 0;
+  private lastStamp = 0n;
   /** Set by shutdown(): new events are ignored and queued ones dropped. */
   private closed = false;
 
@@ -117,6 +118,18 @@ export class ApiEventRecorder implements EventRecorder {
       .then(() => (this.closed ? undefined : this.write(ref, type, reason, text, combined ? 'combined' : text)))
       .catch((err: unknown) => this.onError(err))
       .finally(() => this.queued--);
+  }
+
+  /**
+   * The suffix of an Event's name: nanoseconds as upstream's recorder uses, made
+   * unique here. A millisecond clock times a million is past 2^53, so it is a BigInt;
+   * random nanoseconds keep recorders apart, and a recorder never repeats itself.
+   */
+  private nextStamp(): bigint {
+    let stamp = BigInt(this.clock.now()) * 1_000_000n + BigInt(Math.floor(Math.random() * 1_000_000));
+    if (stamp <= this.lastStamp) stamp = this.lastStamp + 1n;
+    this.lastStamp = stamp;
+    return stamp;
   }
 
   /** Events dropped because the queue was full. */
@@ -172,7 +185,7 @@ export class ApiEventRecorder implements EventRecorder {
         this.recent.delete(key);
       }
     }
-    const name = `${involvedObject.name ?? 'unknown'}.${(this.clock.now() * 1e6 + Math.floor(Math.random() * 1e6)).toString(16)}`;
+    const name = `${involvedObject.name ?? 'unknown'}.${this.nextStamp().toString(16)}`;
     await this.client.create(Resources.events, namespace, {
       apiVersion: 'v1',
       kind: 'Event',
