@@ -2,7 +2,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ApiServer, ensurePki, issueCertificate, writeKubeconfig } from '../apiserver/index.js';
+import { ApiServer, ensurePki, issueCertificate, retainDecoded, writeKubeconfig } from '../apiserver/index.js';
 import { openDatastore, parseDatastoreUrl } from '../storage/index.js';
 import { datastoreUrl } from './datastore.js';
 import { ControlPlaneComponents } from './control-plane.js';
@@ -69,7 +69,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
   const minRequestTimeout = seconds('--min-request-timeout', options.minRequestTimeout, 1800);
   const store = await openDatastore(url, {
     compactionIntervalMs: compactionSeconds * 1000,
-    watchCache: { historyWindowMs: windowSeconds * 1000 },
+    watchCache: { historyWindowMs: windowSeconds * 1000, retain: retainDecoded },
     onCompactionError: (err) => process.stderr.write(`skiff: compaction failed (will retry): ${String(err)}\n`),
   });
   step(`datastore ready: ${store.name} at revision ${await store.currentRevision()}`);

@@ -4,9 +4,25 @@ import { describe, it } from 'node:test';
 import { withWatchCache } from './cacher.js';
 import { collectEvents, runStoreConformance } from './conformance.js';
 import { openMemoryStore } from './memory.js';
-import type { Store, Watcher, WatchOptions, ListOptions, ListResult } from './types.js';
+import type { KeyValue, Store, Watcher, WatchOptions, ListOptions, ListResult } from './types.js';
 
 runStoreConformance('watch cache over memory', () => withWatchCache(openMemoryStore()));
+
+/** A version kept as text, its bytes made when read: what a cache keeping decoded objects looks like to readers. */
+function keptAsText(kv: KeyValue): KeyValue {
+  const text = Buffer.from(kv.value).toString('latin1');
+  return {
+    key: kv.key,
+    createRevision: kv.createRevision,
+    modRevision: kv.modRevision,
+    valueSize: kv.value.byteLength,
+    get value() {
+      return Buffer.from(text, 'latin1');
+    },
+  };
+}
+
+runStoreConformance('watch cache keeping versions in its own form', () => withWatchCache(openMemoryStore(), { retain: keptAsText }));
 
 const enc = (s: string): Uint8Array => Buffer.from(s);
 

@@ -28,9 +28,9 @@ const BTree = sortedBTree.default;
 type Tree = InstanceType<typeof BTree<string, KeyValue>>;
 
 /**
- * The event as history keeps it: its KeyValues are copies sharing the bytes, so what
- * readers memoize per KeyValue (decoded objects) lives only as long as the version is
- * current, not for the whole history window.
+ * The event as history keeps it when versions are kept as they come: its KeyValues
+ * are copies sharing the bytes, so what readers memoize per KeyValue (decoded
+ * objects) lives only as long as the version is current, not for the whole window.
  */
 function detached(event: WatchEvent): WatchEvent {
   const copy = (kv: KeyValue): KeyValue => ({ key: kv.key, value: kv.value, createRevision: kv.createRevision, modRevision: kv.modRevision });
@@ -56,6 +56,12 @@ export interface WatchCacheOptions {
    * (etcd's compaction marker) would otherwise hold reads until the next write.
    */
   readonly consistentReadTimeoutMs?: number;
+  /**
+   * The form to keep each version in (state, history, events to watchers), e.g. its
+   * decoded object without its bytes. Must keep key and revisions, and give the same
+   * value when read. Default: the KeyValue as the backend gave it.
+   */
+  readonly retain?: (kv: KeyValue) => KeyValue;
   readonly now?: () => number;
 }
 
@@ -104,6 +110,7 @@ class WatchCache implements Store {
   private readonly maxBytes: number;
   private readonly freshnessTimeoutMs: number;
   private readonly consistentReadTimeoutMs: number;
+  private readonly retain: ((kv: KeyValue) => KeyValue) | undefined;
   private readonly now: () => number;
 
   constructor(private readonly inner: Store, options: WatchCacheOptions) {
@@ -113,6 +120,7 @@ class WatchCache implements Store {
     this.maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
     this.freshnessTimeoutMs = options.freshnessTimeoutMs ?? 3000;
     this.consistentReadTimeoutMs = options.consistentReadTimeoutMs ?? 250;
+    this.retain = options.retain;
     this.now = options.now ?? Date.now;
   }
 
@@ -120,7 +128,8 @@ class WatchCache implements Store {
   async start(): Promise<void> {
     const snapshot = await this.inner.list(KEY_ROOT);
     this.current.clear();
-    for (const kv of snapshot.items) this.current.set(kv.key, kv);
+    const retain = this.retain;
+    for (const kv of snapshot.items) this.current.set(kv.key, retain ? retain(kv) : kv);
     this.revision = snapshot.revision;
     this.oldestRevision = snapshot.revision;
     this.history = [];
@@ -163,14 +172,16 @@ class WatchCache implements Store {
     const at = this.now();
     for (let event of batch) {
       if (event.kv.modRevision <= this.revision) continue;
-      // The previous value is the one cached: share its bytes instead of keeping a second copy.
+      const bytes = event.kv.valueSize ?? event.kv.value.byteLength;
+      // The previous value is the one cached: share it instead of keeping a second copy.
       const previous = event.prevKv ? this.current.get(event.kv.key) : undefined;
       if (previous && event.prevKv && previous !== event.prevKv && previous.modRevision === event.prevKv.modRevision) event = { ...event, prevKv: previous };
+      else if (event.prevKv && this.retain) event = { ...event, prevKv: this.retain(event.prevKv) };
+      if (this.retain) event = { ...event, kv: this.retain(event.kv) };
       if (event.type === 'DELETED') this.current.delete(event.kv.key);
       else this.current.set(event.kv.key, event.kv);
       this.revision = event.kv.modRevision;
-      const bytes = event.kv.value.byteLength;
-      this.history.push({ event: detached(event), at, bytes });
+      this.history.push({ event: this.retain ? event : detached(event), at, bytes });
       this.historyBytes += bytes;
       for (const prefix of prefixesOf(event.kv.key)) {
         const queues = this.watchersByPrefix.get(prefix);

@@ -101,7 +101,7 @@ class RevisionedStore implements Store {
         throw errors.notFound(key);
       }
       validateValue(key, next);
-      if (current && Buffer.compare(next, current.value) === 0) {
+      if (current && next.byteLength === (current.valueSize ?? current.value.byteLength) && Buffer.compare(next, current.value) === 0) {
         if (!fromSuggestion) return current;
         current = (await this.backend.get(key, 0)).kv;
         fromSuggestion = false;

@@ -6,6 +6,11 @@
 export interface KeyValue {
   readonly key: string;
   readonly value: Uint8Array;
+  /**
+   * value.byteLength, for a KeyValue that makes its value on demand (the watch
+   * cache's decoded form): lets a comparison skip making it when sizes differ.
+   */
+  readonly valueSize?: number;
   /** Revision at which the key was (last) created. */
   readonly createRevision: number;
   /** Revision of the write that produced this value; for a deleted key, the deletion's revision. */

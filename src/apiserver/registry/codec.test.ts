@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/types.js';
 import { checkLeaksAfterAll } from '../../testing/index.js';
-import { decodeCopy, decodeShared, encodeForStorage, jsonOf, rememberDecoded } from './codec.js';
+import { decodeCopy, decodeShared, encodeForStorage, jsonOf, rememberDecoded, retainDecoded } from './codec.js';
 
 checkLeaksAfterAll();
 
@@ -86,6 +86,29 @@ test("a version read back from storage serves its JSON text from its bytes, reso
       const read = decodeShared(kv);
       assert.equal(jsonOf(read), JSON.stringify(read));
       assert.equal(JSON.parse(jsonOf(read)).metadata?.resourceVersion, obj.metadata ? String(kv.modRevision) : undefined);
+    }
+  }
+});
+
+test('a version kept decoded gives back its stored bytes, its object and its JSON text', () => {
+  let revision = 500;
+  for (const obj of OBJECTS) {
+    const bytes = encodeForStorage(obj);
+    // As read from storage, and as just written (the object remembered for the write).
+    const read = { key: `/k/retain/${revision}`, value: new Uint8Array(bytes), createRevision: revision, modRevision: revision };
+    revision++;
+    const written = { key: `/k/retain/${revision}`, value: new Uint8Array(bytes), createRevision: revision, modRevision: revision };
+    revision++;
+    rememberDecoded(written, obj, bytes);
+    for (const kv of [read, written]) {
+      const kept = retainDecoded(kv);
+      assert.equal(kept.key, kv.key);
+      assert.equal(kept.modRevision, kv.modRevision);
+      assert.equal(kept.valueSize, bytes.byteLength);
+      assert.equal(decodeShared(kept), decodeShared(kv), 'the one decoded object');
+      assert.equal(retainDecoded(kept), kept);
+      assert.deepEqual(Buffer.from(kept.value), Buffer.from(bytes), `bytes of ${JSON.stringify(obj.metadata)}`);
+      assert.equal(jsonOf(decodeShared(kept)), JSON.stringify(decodeShared(kept)));
     }
   }
 });

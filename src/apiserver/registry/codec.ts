@@ -10,8 +10,35 @@ import { GenerationalCache, setOwn } from '../../machinery/index.js';
 
 const decoded = new WeakMap<KeyValue, KubeObject>();
 
+/**
+ * A stored version kept as its decoded object only (the watch cache's form): its
+ * bytes are made again when something asks for them, which only the rare readers of
+ * raw values do. Holding both the bytes and the object of every current version
+ * doubled the cache's memory.
+ */
+class DecodedKeyValue implements KeyValue {
+  constructor(
+    readonly key: string,
+    readonly createRevision: number,
+    readonly modRevision: number,
+    readonly object: KubeObject,
+    readonly valueSize: number,
+  ) {}
+
+  get value(): Uint8Array {
+    return encodeForStorage(this.object);
+  }
+}
+
+/** The form the watch cache keeps a version in: its decoded object, without its bytes. */
+export function retainDecoded(kv: KeyValue): KeyValue {
+  if (kv instanceof DecodedKeyValue) return kv;
+  return new DecodedKeyValue(kv.key, kv.createRevision, kv.modRevision, decodeShared(kv), kv.value.byteLength);
+}
+
 /** The object of a stored version, with its resourceVersion. Read-only: shared. */
 export function decodeShared(kv: KeyValue): KubeObject {
+  if (kv instanceof DecodedKeyValue) return kv.object;
   let obj = decoded.get(kv);
   if (!obj) {
     obj = JSON.parse(Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8')) as KubeObject;
@@ -110,8 +137,12 @@ export function jsonOf(obj: object): string {
   return text;
 }
 
-/** Written versions and their stored bytes: JSON.stringify of the version but for resourceVersion. */
-const storedJson = new WeakMap<object, Uint8Array>();
+/**
+ * Versions written or read lately and their stored bytes (JSON.stringify of the
+ * version but for resourceVersion), for the watch fan-out that follows a write.
+ * Bounded: bytes kept for as long as their object lives would undo retainDecoded.
+ */
+const storedJson = new GenerationalCache<object, Uint8Array>(4096);
 
 /**
  * JSON.stringify(obj) built from the stored bytes of it: they start with apiVersion,
