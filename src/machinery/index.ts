@@ -6,3 +6,4 @@ export * as validation from './validation/index.js';
 export * as managedfields from './managedfields/index.js';
 export { copyMembers, setOwn, withOverrides } from './objects.js';
 export { GenerationalCache } from './generational-cache.js';
+export { JsonInterner, internJson, internJsonAgainst, internJsonMemoized } from './json-interner.js';

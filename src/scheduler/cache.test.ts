@@ -77,6 +77,29 @@ describe('SchedulerCache', () => {
     assert.equal(cache.podCount, 0);
   });
 
+  it("counts a pod's new version in its place on its node; only a change selectors see marks a removal", () => {
+    const cache = new SchedulerCache();
+    cache.addNode(node('n1'));
+    const [a, b, c] = [pod('a', 'n1', '100m'), pod('b', 'n1'), pod('c', 'n1')];
+    for (const p of [a, b, c]) cache.addPod(p);
+    const before = cache.updateSnapshot().get('n1')!.removalGeneration;
+    const running: Pod = { ...a, spec: { ...a.spec!, containers: [{ name: 'c', resources: { requests: { cpu: '200m' } } }] }, status: { phase: 'Running' } };
+    cache.updatePod(a, running);
+    let info = cache.updateSnapshot().get('n1')!;
+    assert.deepEqual(info.pods.map((p) => p.pod), [running, b, c], 'in place, not moved to the end');
+    assert.equal(info.requested.milliCPU, 1200);
+    assert.equal(info.removalGeneration, before, 'labels, namespace and deletion unchanged');
+    const relabelled: Pod = { ...running, metadata: { ...running.metadata, labels: { app: 'other' } } };
+    cache.updatePod(running, relabelled);
+    info = cache.updateSnapshot().get('n1')!;
+    assert.notEqual(info.removalGeneration, before);
+    const afterRelabel = info.removalGeneration;
+    cache.removePod(b);
+    info = cache.updateSnapshot().get('n1')!;
+    assert.notEqual(info.removalGeneration, afterRelabel);
+    assert.equal(info.pods.length, 2);
+  });
+
   it('copies only the nodes that changed into the snapshot', () => {
     const cache = new SchedulerCache();
     for (let i = 0; i < 100; i++) cache.addNode(node(`n${i}`));

@@ -271,6 +271,15 @@ export class SchedulerCache {
     return info;
   }
 
+  /** The pod counted in the place of what state counts when it stays on the same node; undefined otherwise. */
+  private replaceOnSameNode(state: PodState, podInfo: PodInfo): MutableNodeInfo | undefined {
+    const info = state.node;
+    if ((podInfo.pod.spec?.nodeName ?? '') !== info.name || this.nodes.get(info.name) !== info) return undefined;
+    if (!info.replacePodInfo(state.info, podInfo)) return undefined;
+    this.dirty.add(info.name);
+    return info;
+  }
+
   /** Stops counting what state counts. */
   private uncount(state: PodState): void {
     const info = state.node;
@@ -282,8 +291,12 @@ export class SchedulerCache {
   /** Counts pod instead of what state counted. */
   private recount(state: PodState, pod: Pod): void {
     const podInfo = newPodInfo(pod);
-    this.uncount(state);
-    state.node = this.addPodInfo(podInfo);
+    let node = this.replaceOnSameNode(state, podInfo);
+    if (!node) {
+      this.uncount(state);
+      node = this.addPodInfo(podInfo);
+    }
+    state.node = node;
     state.info = podInfo;
     state.pod = pod;
   }

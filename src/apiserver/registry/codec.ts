@@ -5,8 +5,7 @@
 
 import type { KubeList, KubeObject, ObjectMeta } from '../../api/types.js';
 import type { KeyValue } from '../../storage/index.js';
-import { internManagedFields } from '../../machinery/managedfields/index.js';
-import { GenerationalCache, setOwn } from '../../machinery/index.js';
+import { GenerationalCache, internJson, internJsonAgainst, setOwn } from '../../machinery/index.js';
 
 const decoded = new WeakMap<KeyValue, KubeObject>();
 
@@ -44,7 +43,8 @@ export function decodeShared(kv: KeyValue): KubeObject {
     obj = JSON.parse(Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8')) as KubeObject;
     const storedWithoutVersion = !!obj.metadata && !Object.prototype.hasOwnProperty.call(obj.metadata, 'resourceVersion');
     obj.metadata = withResourceVersion(obj.metadata, String(kv.modRevision));
-    internManagedFields(obj.metadata.managedFields);
+    // Objects of one template share their equal parts (see machinery/json-interner.ts).
+    obj = internJson(obj);
     decoded.set(kv, obj);
     if (storedWithoutVersion) storedJson.set(obj, kv.value);
   }
@@ -63,12 +63,16 @@ function withResourceVersion(metadata: ObjectMeta | undefined, resourceVersion: 
  * Records the object just written as the decoded form of its stored version, so the
  * response and the watch fan-out need not parse the bytes back. Given the bytes
  * encodeForStorage made of it, its JSON is later rebuilt from them rather than
- * encoded again (see jsonOf).
+ * encoded again (see jsonOf). Given the version it replaced (as stored, shared), the
+ * parts they have in common are shared.
  */
-export function rememberDecoded(kv: KeyValue, written: KubeObject, bytes?: Uint8Array): KubeObject {
+export function rememberDecoded(kv: KeyValue, written: KubeObject, bytes?: Uint8Array, previous?: KubeObject): KubeObject {
   const known = decoded.get(kv);
   if (known) return known;
-  const obj: KubeObject = { ...written, metadata: withResourceVersion(written.metadata, String(kv.modRevision)) };
+  // The written object becomes shared, read-only, with its equal parts interned (the
+  // parts it has in common with the version it replaced become that version's).
+  const versioned: KubeObject = { ...written, metadata: withResourceVersion(written.metadata, String(kv.modRevision)) };
+  const obj = previous ? internJsonAgainst(versioned, previous) : internJson(versioned);
   decoded.set(kv, obj);
   // The stored bytes are JSON.stringify of `written` without resourceVersion (the same
   // bytes, or equal ones when the write was a no-op).

@@ -387,13 +387,16 @@ export class GenericStore {
     let result: KubeObject | undefined;
     let deleteAfter = false;
     let previous: KubeObject | undefined;
+    /** The version replaced, as stored (shared): the new one shares what it has in common with it. */
+    let replaced: KubeObject | undefined;
     let written: Uint8Array | undefined;
     // A status write changes nothing but status (no defaults, no prepareForUpdate), and a
     // binding is written as computed (see prepareUpdate), so the stored object can be
     // read in place when the mutation does not write to it.
     const shareCurrent = !!options.readOnlyMutate && (options.subresource === 'status' || options.subresource === 'binding') && !this.strategy.allocate;
     const tryUpdate = async (currentKv: KeyValue | undefined): Promise<Uint8Array | undefined> => {
-      const current = currentKv ? (shareCurrent ? decodeShared(currentKv) : decodeCopy(currentKv)) : undefined;
+      replaced = currentKv ? decodeShared(currentKv) : undefined;
+      const current = currentKv && !shareCurrent ? decodeCopy(currentKv) : replaced;
       const next = await mutate(current);
       const meta = next.metadata ?? {};
       if (meta.name !== undefined && meta.name !== name) {
@@ -440,7 +443,7 @@ export class GenericStore {
         return { object, created: false };
       }
       // The object just written is the decoded form of its stored version: no parse back.
-      const object = this.present(result ? rememberDecoded(kv, result, written) : decodeShared(kv));
+      const object = this.present(result ? rememberDecoded(kv, result, written, replaced) : decodeShared(kv));
       if (previous && this.strategy.release) await this.strategy.release(previous, object);
       return { object, created };
     } catch (err) {

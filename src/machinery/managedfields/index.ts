@@ -4,7 +4,6 @@
 // field manager, conflicts and their 409 Status). Pure: no I/O imports.
 
 export { FieldSet, FieldsV1Error, type FieldsV1 } from './fieldset.js';
-export { FieldsV1Interner, internFieldsV1, internManagedFields } from './intern.js';
 export {
   compareValues,
   comparePE,

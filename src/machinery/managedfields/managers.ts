@@ -8,7 +8,7 @@ import type { ManagedFieldsEntry } from '../../api/types.js';
 import { goQuote } from '../validation/index.js';
 import { FieldSet, FieldsV1Error, type FieldsV1 } from './fieldset.js';
 import { valueJSON as goJSON } from './pathelement.js';
-import { internFieldsV1 } from './intern.js';
+import { internJsonMemoized } from '../json-interner.js';
 
 export type Operation = 'Apply' | 'Update';
 
@@ -156,8 +156,8 @@ export function encodeManagedFields(managed: Managed): ManagedFieldsEntry[] | un
     if (vs.apiVersion) entry.apiVersion = vs.apiVersion;
     if (vs.time) entry.time = vs.time;
     entry.fieldsType = 'FieldsV1';
-    // Interned: pods of one template share their managers' subtrees (see intern.ts).
-    const fields = internFieldsV1(vs.set.toFieldsV1());
+    // Interned: pods of one template share their managers' subtrees (see json-interner.ts).
+    const fields = internJsonMemoized(vs.set.toFieldsV1());
     // The stored version keeps a set of its own that decodes from `fields` as it is used
     // (what a version read back from storage gets), not vs.set: a set built or used by
     // set operations holds its decoded levels, and would for as long as the version is

@@ -167,8 +167,22 @@ function isRestartableInitContainer(container: Container): boolean {
  * replace the container aggregate for cpu and memory.
  */
 function podRequests(pod: Pod, withDefaults: boolean): Resource {
+  const total = podRequestsInto(emptyResource(), pod, withDefaults);
+  // Kept for as long as the pod is: most pods ask for no extended resource.
+  if (total.scalar.size === 0) total.scalar = NO_SCALARS;
+  return total;
+}
+
+/** A Map that stays empty: the extended resources of a pod that requests none, shared by all of them. */
+class EmptyScalars extends Map<string, number> {
+  override set(): this {
+    throw new Error('the shared empty extended resources of pods are read-only');
+  }
+}
+const NO_SCALARS: Map<string, number> = new EmptyScalars();
+
+function podRequestsInto(total: Resource, pod: Pod, withDefaults: boolean): Resource {
   const spec = pod.spec;
-  const total = emptyResource();
   if (!spec) return total;
   // Straight into the total: one Resource per pod, not one per container.
   for (const container of spec.containers ?? []) addContainerRequests(total, container, withDefaults);
@@ -338,6 +352,23 @@ export const enum NodeNumber {
 const NO_TAINTS: readonly Taint[] = Object.freeze([]);
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
+/** Whether label selectors see the two versions of a pod alike: the same labels, namespace and deletion state. */
+function sameForSelectors(a: Pod, b: Pod): boolean {
+  const am = a.metadata;
+  const bm = b.metadata;
+  if ((am?.namespace ?? '') !== (bm?.namespace ?? '') || !am?.deletionTimestamp !== !bm?.deletionTimestamp) return false;
+  const al = am?.labels ?? NO_LABELS;
+  const bl = bm?.labels ?? NO_LABELS;
+  if (al === bl) return true;
+  let n = 0;
+  for (const key in al) {
+    if (al[key] !== bl[key]) return false;
+    n++;
+  }
+  for (const _key in bl) n--;
+  return n === 0;
+}
+
 /** Swap-removes item from list; false when it is not there. */
 function removeItem<T>(list: T[], item: T): boolean {
   const i = list.indexOf(item);
@@ -367,6 +398,7 @@ export class MutableNodeInfo implements NodeInfo {
   /** Its position in its snapshot's list, -1 outside a snapshot. */
   slot = -1;
   generation = nextGeneration();
+  removalGeneration = nextGeneration();
   labels: Readonly<Record<string, string>> = NO_LABELS;
   pods: PodInfo[] = [];
   podsWithAffinity: PodInfo[] = [];
@@ -420,6 +452,7 @@ export class MutableNodeInfo implements NodeInfo {
     const key = podKey(pod);
     const removed = removeByKey(this.pods, key);
     if (!removed) return false;
+    this.removalGeneration = nextGeneration();
     if (removed.hasAffinity) removeByKey(this.podsWithAffinity, key);
     if (removed.hasRequiredAntiAffinity) removeByKey(this.podsWithRequiredAntiAffinity, key);
     this.update(removed, -1);
@@ -429,9 +462,29 @@ export class MutableNodeInfo implements NodeInfo {
   /** Removes this very PodInfo (the cache knows what it added); false when it is not here. */
   removePodInfo(podInfo: PodInfo): boolean {
     if (!removeItem(this.pods, podInfo)) return false;
+    this.removalGeneration = nextGeneration();
     if (podInfo.hasAffinity) removeItem(this.podsWithAffinity, podInfo);
     if (podInfo.hasRequiredAntiAffinity) removeItem(this.podsWithRequiredAntiAffinity, podInfo);
     this.update(podInfo, -1);
+    return true;
+  }
+
+  /**
+   * Counts next instead of previous, a version of the same pod on this node, in its
+   * place: a pod's status updates leave the pods before and after it where they were.
+   * False when previous is not here.
+   */
+  replacePodInfo(previous: PodInfo, next: PodInfo): boolean {
+    const i = this.pods.indexOf(previous);
+    if (i < 0) return false;
+    this.pods[i] = next;
+    if (!sameForSelectors(previous.pod, next.pod)) this.removalGeneration = nextGeneration();
+    if (previous.hasAffinity) removeItem(this.podsWithAffinity, previous);
+    if (previous.hasRequiredAntiAffinity) removeItem(this.podsWithRequiredAntiAffinity, previous);
+    if (next.hasAffinity) this.podsWithAffinity.push(next);
+    if (next.hasRequiredAntiAffinity) this.podsWithRequiredAntiAffinity.push(next);
+    this.update(previous, -1);
+    this.update(next, 1);
     return true;
   }
 
@@ -484,6 +537,7 @@ export class MutableNodeInfo implements NodeInfo {
     copyResource(this.nonZeroRequested, other.nonZeroRequested);
     copyResource(this.allocatable, other.allocatable);
     this.generation = other.generation;
+    this.removalGeneration = other.removalGeneration;
     this.syncNumbers();
   }
 

@@ -157,6 +157,12 @@ export interface NodeInfo {
   /** Bumped on every change, so snapshots copy only changed nodes. */
   readonly generation: number;
   /**
+   * The generation at which a pod last left pods or changed what a selector sees of
+   * it (labels, namespace, deletion): while it stays the same, pods only grew at the
+   * end, so a count of matching pods kept from before needs only the pods appended since.
+   */
+  readonly removalGeneration: number;
+  /**
    * The pod count and the cpu, memory and ephemeral-storage sums above as flat
    * numbers (nodeinfo.ts NodeNumber), at numbers[base + NodeNumber.X]: what the hot
    * Filter and Score loops read.

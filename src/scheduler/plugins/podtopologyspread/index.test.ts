@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Node, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { checkLeaksAfterAll } from '../../../testing/index.js';
 import { labels } from '../../../machinery/index.js';
 import { podInfoOf } from '../../framework/nodeinfo.js';
@@ -224,6 +224,60 @@ describe('PodTopologySpread across cycles', () => {
       snapshot = cache.updateSnapshot();
       const fresh = new PodTopologySpread(handleFor(snapshot), { defaultSelector: () => web });
       assert.deepEqual(scoresOf(kept), scoresOf(fresh));
+    }
+  });
+
+  it('keeps per-node counts true while pods are bound, updated in place, relabelled and removed', () => {
+    const web = labels.selectorFromSet({ app: 'web' });
+    const cache = new SchedulerCache();
+    const nodes = Array.from({ length: 6 }, (_, i) => makeNode(`n${i}`).labels({ 'topology.kubernetes.io/zone': `z${i % 2}` }).obj());
+    for (const n of nodes) cache.addNode(n);
+    const pods = new Map<string, Pod>();
+    let snapshot = cache.updateSnapshot();
+    const kept = new PodTopologySpread(handleFor(snapshot), { defaultSelector: () => web });
+    const incoming = makePod('incoming').labels({ app: 'web' }).obj();
+    /** What a plugin computes from nothing: a new cache over the same nodes and pods (new NodeInfos, no memo). */
+    const freshScores = () => {
+      const other = new SchedulerCache();
+      for (const n of nodes) other.addNode(n);
+      for (const p of pods.values()) other.addPod(p);
+      const snap = other.updateSnapshot();
+      return runScore(new PodTopologySpread(handleFor(snap), { defaultSelector: () => web }), incoming, snap.list());
+    };
+    let seed = 7;
+    // A seeded xorshift: the same steps every run.
+    const random = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    for (let step = 0; step < 200; step++) {
+      const names = [...pods.keys()];
+      const choice = names.length === 0 ? 0 : random(4);
+      if (choice === 0) {
+        const p = makePod(`p${step}`).node(`n${random(6)}`).labels({ app: random(3) === 0 ? 'other' : 'web' }).obj();
+        pods.set(p.metadata!.name!, p);
+        cache.addPod(p);
+      } else {
+        const name = names[random(names.length)]!;
+        const old = pods.get(name)!;
+        if (choice === 3) {
+          pods.delete(name);
+          cache.removePod(old);
+        } else {
+          // A status update (same labels) or a relabel, on the same node.
+          const app = choice === 1 ? old.metadata!.labels!.app! : old.metadata!.labels!.app === 'web' ? 'other' : 'web';
+          const next: Pod = { ...old, metadata: { ...old.metadata, labels: { app } }, status: { phase: `Running-${step}` } };
+          pods.set(name, next);
+          cache.updatePod(old, next);
+        }
+      }
+      snapshot = cache.updateSnapshot();
+      const scores = runScore(kept, incoming, snapshot.list());
+      // Checked now and then: the fresh plugin's counts replace the kept ones (the
+      // per-node memo is shared), so the kept plugin counts incrementally in between.
+      if (step % 10 === 9) assert.deepEqual(scores, freshScores(), `after step ${step}`);
     }
   });
 });

@@ -207,10 +207,14 @@ let nextCountKeyId = 1;
  * Matching pods per node for one (namespace, selector), kept by snapshot slot
  * (NodeInfo.slot) and recounted only when the node's NodeInfo or generation changed:
  * a cycle scores hundreds of nodes, and most of them have not changed since the last.
+ * A node whose pods only grew at the end since (no pod removed, none changed labels)
+ * has only its new pods counted.
  */
 class NodeCounts {
   private readonly infos: (NodeInfo | undefined)[] = [];
   private readonly generations: number[] = [];
+  private readonly removals: number[] = [];
+  private readonly lengths: number[] = [];
   private readonly counts: number[] = [];
 
   constructor(
@@ -220,18 +224,35 @@ class NodeCounts {
 
   get(nodeInfo: NodeInfo): number {
     const i = nodeInfo.slot;
-    if (i < 0) return countPods(nodeInfo.pods, this.selector, this.namespace);
-    if (this.infos[i] === nodeInfo && this.generations[i] === nodeInfo.generation) return this.counts[i] as number;
-    const count = countPods(nodeInfo.pods, this.selector, this.namespace);
+    const pods = nodeInfo.pods;
+    if (i < 0) return countPods(pods, 0, this.selector, this.namespace);
+    if (this.infos[i] === nodeInfo) {
+      if (this.generations[i] === nodeInfo.generation) return this.counts[i] as number;
+      const counted = this.lengths[i] as number;
+      if (this.removals[i] === nodeInfo.removalGeneration && pods.length >= counted) {
+        const count = (this.counts[i] as number) + countPods(pods, counted, this.selector, this.namespace);
+        this.remember(i, nodeInfo, count);
+        return count;
+      }
+    }
+    const count = countPods(pods, 0, this.selector, this.namespace);
     while (this.infos.length <= i) {
       this.infos.push(undefined);
       this.generations.push(0);
+      this.removals.push(0);
+      this.lengths.push(0);
       this.counts.push(0);
     }
+    this.remember(i, nodeInfo, count);
+    return count;
+  }
+
+  private remember(i: number, nodeInfo: NodeInfo, count: number): void {
     this.infos[i] = nodeInfo;
     this.generations[i] = nodeInfo.generation;
+    this.removals[i] = nodeInfo.removalGeneration;
+    this.lengths[i] = nodeInfo.pods.length;
     this.counts[i] = count;
-    return count;
   }
 }
 
@@ -251,9 +272,9 @@ function countMatchingPods(nodeInfo: NodeInfo, c: SpreadConstraint, namespace: s
   return counts.get(nodeInfo);
 }
 
-function countPods(pods: readonly PodInfo[], selector: LabelSelector, namespace: string): number {
+function countPods(pods: readonly PodInfo[], from: number, selector: LabelSelector, namespace: string): number {
   let count = 0;
-  for (let i = 0; i < pods.length; i++) {
+  for (let i = from; i < pods.length; i++) {
     const meta = (pods[i] as PodInfo).pod.metadata;
     // Terminating pods are leaving: they do not count.
     if (meta?.deletionTimestamp || (meta?.namespace ?? '') !== namespace) continue;
