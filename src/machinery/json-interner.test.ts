@@ -111,6 +111,10 @@ describe('JsonInterner', () => {
     const first = interner.internMemoized(tree);
     assert.equal(interner.internMemoized(tree), first);
     assert.equal(interner.internMemoized(first), first);
+    // An object holding a memoized tree gets its canonical form (without walking it again).
+    const entry = interner.intern({ manager: 'kubelet', fieldsV1: tree }) as Record<string, unknown>;
+    assert.equal(entry.fieldsV1, first);
+    assert.equal(interner.intern({ manager: 'kubelet', fieldsV1: first }), entry);
   });
 
   it('holds a bounded number of values however many unique ones pass through, and still shares', () => {

@@ -38,8 +38,13 @@ export class JsonInterner {
   private readonly limit: number;
   /** The id of the value internNode returned last (saves an allocation per value). */
   private lastId = 0;
-  /** Roots already interned, to their canonical value: a memoized tree is interned once. */
-  private readonly roots = new WeakMap<object, object>();
+  /**
+   * Trees interned through internMemoized, and their canonical forms, to the
+   * canonical form: a memoized tree is interned once, and an object holding one (a
+   * managedFields entry holding the field manager's interned FieldsV1) does not walk
+   * it again.
+   */
+  private readonly roots = new WeakMap<object, Canonical>();
 
   constructor(limit = 50_000) {
     this.nodes = new Map();
@@ -79,7 +84,7 @@ export class JsonInterner {
       if (member === before) continue;
       let next: unknown;
       if (isPlainObject(member) && isPlainObject(before)) next = this.againstObject(member, before);
-      else if (Array.isArray(member) && Array.isArray(before) && jsonEqual(member, before)) next = before;
+      else if (Array.isArray(member) && Array.isArray(before) && sameJsonText(member, before)) next = before;
       else next = this.intern(member);
       if (next !== member || typeof next === 'string') value[key] = next;
       if (next !== before) same = false;
@@ -90,10 +95,12 @@ export class JsonInterner {
   /** intern, remembering the answer for this very object: for a tree asked about again and again. */
   internMemoized<T extends object>(value: T): T {
     const known = this.roots.get(value);
-    if (known) return known as T;
+    if (known) return known.value as T;
     const canonical = this.internNode(value, 0) as T;
-    this.roots.set(value, canonical);
-    if (canonical !== value) this.roots.set(canonical, canonical);
+    if (this.lastId === NOT_INTERNED) return canonical;
+    const entry: Canonical = { value: canonical, id: this.lastId };
+    this.roots.set(value, entry);
+    if (canonical !== value) this.roots.set(canonical, entry);
     return canonical;
   }
 
@@ -168,6 +175,11 @@ export class JsonInterner {
   }
 
   private internObject(object: object, depth: number): unknown {
+    const root = this.roots.get(object);
+    if (root) {
+      this.lastId = root.id;
+      return root.value;
+    }
     const proto = Object.getPrototypeOf(object) as unknown;
     if (proto !== Object.prototype && proto !== null) {
       this.lastId = NOT_INTERNED;
@@ -268,19 +280,19 @@ function sameMembers(a: Record<string, unknown>, b: Record<string, unknown>): bo
   return i === bKeys.length;
 }
 
-/** Whether two decoded JSON values have the same text (members in the same order). */
-function jsonEqual(a: unknown, b: unknown): boolean {
+/** Whether two decoded JSON values have the same text: unlike managedfields jsonEqual, member order counts (the stored bytes keep it). */
+function sameJsonText(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJsonText(a[i], b[i])) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  for (const key in x) if (x[key] !== undefined && !jsonEqual(x[key], y[key])) return false;
+  for (const key in x) if (x[key] !== undefined && !sameJsonText(x[key], y[key])) return false;
   return sameMembers(x, y);
 }
 
