@@ -47,6 +47,31 @@ describe('Informer', () => {
     await factory.stop();
   });
 
+  it('keeps an index in step with updates that change the indexed value and updates that do not', async () => {
+    const factory = new InformerFactory(cp.client);
+    const pods = factory.informer(Resources.pods);
+    pods.addIndex('app', (p) => (p.metadata?.labels?.app ? [p.metadata.labels.app] : []));
+    factory.start();
+    await factory.waitForSync();
+    const names = (app: string) => pods.byIndex('app', app).map((p) => p.metadata?.name).sort();
+    await cp.client.create(Resources.pods, 'default', pod('i1', { app: 'x' }));
+    await cp.client.create(Resources.pods, 'default', pod('i2', { app: 'x' }));
+    await eventually(() => assert.deepEqual(names('x'), ['i1', 'i2']));
+    // An update that leaves the value alone, then one that changes it.
+    await cp.client.patch(Resources.pods, 'default', 'i1', 'merge', { metadata: { annotations: { touched: 'yes' } } });
+    await eventually(() => assert.equal(pods.get('default', 'i1')?.metadata?.annotations?.touched, 'yes'));
+    assert.deepEqual(names('x'), ['i1', 'i2']);
+    await cp.client.patch(Resources.pods, 'default', 'i2', 'merge', { metadata: { labels: { app: 'y' } } });
+    await eventually(() => assert.deepEqual(names('y'), ['i2']));
+    assert.deepEqual(names('x'), ['i1']);
+    await cp.client.patch(Resources.pods, 'default', 'i1', 'merge', { metadata: { labels: { app: null } } });
+    await eventually(() => assert.deepEqual(names('x'), []));
+    await cp.client.delete(Resources.pods, 'default', 'i2', { gracePeriodSeconds: 0 });
+    await eventually(() => assert.deepEqual(names('y'), []));
+    await cp.client.delete(Resources.pods, 'default', 'i1', { gracePeriodSeconds: 0 });
+    await factory.stop();
+  });
+
   it('re-lists after a 410 and reports the deletes it missed', async () => {
     await cp.client.create(Resources.configmaps, 'default', { metadata: { name: 'keep' }, data: {} });
     await cp.client.create(Resources.configmaps, 'default', { metadata: { name: 'gone' }, data: {} });

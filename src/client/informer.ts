@@ -82,7 +82,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.indexers.has(name)) return;
     const values = new Map<string, Set<string>>();
     this.indexers.set(name, { fn, values });
-    for (const [key, obj] of this.items) this.indexAdd(values, fn, key, obj);
+    for (const [key, obj] of this.items) this.indexAdd(values, fn(obj), key);
   }
 
   get(namespace: string, name: string): T | undefined {
@@ -221,9 +221,17 @@ export class Informer<T extends KubeObject = KubeObject> {
     const key = objectKey(obj);
     const old = this.items.get(key);
     if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion && old.metadata?.uid === obj.metadata?.uid) return;
-    if (old) this.unindex(key, old);
     this.items.set(key, obj);
-    for (const { fn, values } of this.indexers.values()) this.indexAdd(values, fn, key, obj);
+    for (const { fn, values } of this.indexers.values()) {
+      const now = fn(obj);
+      if (old) {
+        const before = fn(old);
+        // Most updates (status, for one) leave the indexed values as they were.
+        if (sameValues(before, now)) continue;
+        unindexValues(values, before, key);
+      }
+      this.indexAdd(values, now, key);
+    }
     if (old) this.emit((h) => h.update?.(old, obj));
     else this.emit((h) => h.add?.(obj));
   }
@@ -247,8 +255,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private indexAdd(values: Map<string, Set<string>>, fn: IndexFunc<T>, key: string, obj: T): void {
-    for (const value of fn(obj)) {
+  private indexAdd(values: Map<string, Set<string>>, indexed: readonly string[], key: string): void {
+    for (const value of indexed) {
       let keys = values.get(value);
       if (!keys) values.set(value, (keys = new Set()));
       keys.add(key);
@@ -256,14 +264,22 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private unindex(key: string, obj: T): void {
-    for (const { fn, values } of this.indexers.values()) {
-      for (const value of fn(obj)) {
-        const keys = values.get(value);
-        keys?.delete(key);
-        if (keys && keys.size === 0) values.delete(value);
-      }
-    }
+    for (const { fn, values } of this.indexers.values()) unindexValues(values, fn(obj), key);
   }
+}
+
+function unindexValues(values: Map<string, Set<string>>, indexed: readonly string[], key: string): void {
+  for (const value of indexed) {
+    const keys = values.get(value);
+    keys?.delete(key);
+    if (keys && keys.size === 0) values.delete(value);
+  }
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** One informer per (type, namespace, selectors), shared by every controller that asks. */
