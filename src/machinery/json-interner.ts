@@ -46,6 +46,7 @@ export class JsonInterner {
    */
   private readonly roots = new WeakMap<object, Canonical>();
 
+  /** limit: entries per table before it starts over. */
   constructor(limit = 50_000) {
     this.nodes = new Map();
     this.strings = new Map();
@@ -104,7 +105,7 @@ export class JsonInterner {
     return canonical;
   }
 
-  /** Values held for sharing (both tables, both generations). */
+  /** Values held for sharing (subtrees and strings). */
   get size(): number {
     return this.nodes.size + this.strings.size;
   }
