@@ -24,6 +24,10 @@ const MAX_INTERNED_STRING = 512;
 const ARRAY_TAG = 0x9e3779b9;
 const NUMBER_TAG = 0x85ebca6b;
 const LONG_STRING_TAG = 0xc2b2ae35;
+/** Hashes kept small integers (V8 Smis): Map keys that need no boxing. */
+const HASH_MASK = 0x3fffffff;
+/** Deeper than this is not interned (a cycle would otherwise never end). */
+const MAX_DEPTH = 100;
 
 /**
  * Subtrees by the hash of their shape (keys in order and children's ids), strings by
@@ -181,12 +185,11 @@ export class JsonInterner {
       this.lastId = root.id;
       return root.value;
     }
-    const proto = Object.getPrototypeOf(object) as unknown;
-    if (proto !== Object.prototype && proto !== null) {
+    if (!isPlainObject(object)) {
       this.lastId = NOT_INTERNED;
       return object;
     }
-    const record = object as Record<string, unknown>;
+    const record = object;
     let hash = FNV_OFFSET;
     let size = 0;
     for (const key in record) {
@@ -231,13 +234,6 @@ export class JsonInterner {
     return id;
   }
 }
-
-/** Hashes kept small integers (V8 Smis): Map keys that need no boxing. */
-const HASH_MASK = 0x3fffffff;
-
-
-/** Deeper than this is not interned (a cycle would otherwise never end). */
-const MAX_DEPTH = 100;
 
 function sameArray(candidate: unknown, array: readonly unknown[]): boolean {
   if (!Array.isArray(candidate) || candidate.length !== array.length) return false;

@@ -28,13 +28,12 @@ const BTree = sortedBTree.default;
 type Tree = InstanceType<typeof BTree<string, KeyValue>>;
 
 /**
- * The event as history keeps it when versions are kept as they come: its KeyValues
- * are copies sharing the bytes, so what readers memoize per KeyValue (decoded
- * objects) lives only as long as the version is current, not for the whole window.
+ * The default form of a kept version: a copy sharing the bytes, so what readers
+ * memoize per KeyValue (decoded objects) lives only as long as the cache keeps the
+ * version, not as long as whoever got the backend's KeyValue.
  */
-function detached(event: WatchEvent): WatchEvent {
-  const copy = (kv: KeyValue): KeyValue => ({ key: kv.key, value: kv.value, createRevision: kv.createRevision, modRevision: kv.modRevision });
-  return { ...event, kv: copy(event.kv), ...(event.prevKv ? { prevKv: copy(event.prevKv) } : {}) };
+function copyOf(kv: KeyValue): KeyValue {
+  return { key: kv.key, value: kv.value, createRevision: kv.createRevision, modRevision: kv.modRevision };
 }
 
 export interface WatchCacheOptions {
@@ -59,7 +58,7 @@ export interface WatchCacheOptions {
   /**
    * The form to keep each version in (state, history, events to watchers), e.g. its
    * decoded object without its bytes. Must keep key and revisions, and give the same
-   * value when read. Default: the KeyValue as the backend gave it.
+   * value when read. Default: a copy sharing the bytes.
    */
   readonly retain?: (kv: KeyValue) => KeyValue;
   readonly now?: () => number;
@@ -110,7 +109,7 @@ class WatchCache implements Store {
   private readonly maxBytes: number;
   private readonly freshnessTimeoutMs: number;
   private readonly consistentReadTimeoutMs: number;
-  private readonly retain: ((kv: KeyValue) => KeyValue) | undefined;
+  private readonly retain: (kv: KeyValue) => KeyValue;
   private readonly now: () => number;
 
   constructor(private readonly inner: Store, options: WatchCacheOptions) {
@@ -120,7 +119,7 @@ class WatchCache implements Store {
     this.maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
     this.freshnessTimeoutMs = options.freshnessTimeoutMs ?? 3000;
     this.consistentReadTimeoutMs = options.consistentReadTimeoutMs ?? 250;
-    this.retain = options.retain;
+    this.retain = options.retain ?? copyOf;
     this.now = options.now ?? Date.now;
   }
 
@@ -128,8 +127,7 @@ class WatchCache implements Store {
   async start(): Promise<void> {
     const snapshot = await this.inner.list(KEY_ROOT);
     this.current.clear();
-    const retain = this.retain;
-    for (const kv of snapshot.items) this.current.set(kv.key, retain ? retain(kv) : kv);
+    for (const kv of snapshot.items) this.current.set(kv.key, this.retain(kv));
     this.revision = snapshot.revision;
     this.oldestRevision = snapshot.revision;
     this.history = [];
@@ -170,18 +168,14 @@ class WatchCache implements Store {
 
   private apply(batch: readonly WatchEvent[], progressRevision: number): void {
     const at = this.now();
-    for (let event of batch) {
-      if (event.kv.modRevision <= this.revision) continue;
-      const bytes = event.kv.valueSize ?? event.kv.value.byteLength;
-      // The previous value is the one cached: share it instead of keeping a second copy.
-      const previous = event.prevKv ? this.current.get(event.kv.key) : undefined;
-      if (previous && event.prevKv && previous !== event.prevKv && previous.modRevision === event.prevKv.modRevision) event = { ...event, prevKv: previous };
-      else if (event.prevKv && this.retain) event = { ...event, prevKv: this.retain(event.prevKv) };
-      if (this.retain) event = { ...event, kv: this.retain(event.kv) };
+    for (const received of batch) {
+      if (received.kv.modRevision <= this.revision) continue;
+      const bytes = received.kv.valueSize ?? received.kv.value.byteLength;
+      const event = this.kept(received);
       if (event.type === 'DELETED') this.current.delete(event.kv.key);
       else this.current.set(event.kv.key, event.kv);
       this.revision = event.kv.modRevision;
-      this.history.push({ event: this.retain ? event : detached(event), at, bytes });
+      this.history.push({ event, at, bytes });
       this.historyBytes += bytes;
       for (const prefix of prefixesOf(event.kv.key)) {
         const queues = this.watchersByPrefix.get(prefix);
@@ -192,6 +186,15 @@ class WatchCache implements Store {
     if (progressRevision > this.revision) this.revision = progressRevision;
     this.trimHistory(at);
     this.wakeWaiters();
+  }
+
+  /** The event as the cache keeps and passes it on: versions in retained form, the previous one shared with the state. */
+  private kept(event: WatchEvent): WatchEvent {
+    const kv = this.retain(event.kv);
+    if (!event.prevKv) return { type: event.type, kv };
+    const cached = this.current.get(event.kv.key);
+    const prevKv = cached && cached.modRevision === event.prevKv.modRevision ? cached : this.retain(event.prevKv);
+    return { type: event.type, kv, prevKv };
   }
 
   private trimHistory(now: number): void {

@@ -386,8 +386,7 @@ export class GenericStore {
     let created = false;
     let result: KubeObject | undefined;
     let deleteAfter = false;
-    let previous: KubeObject | undefined;
-    /** The version replaced, as stored (shared): the new one shares what it has in common with it. */
+    /** The version replaced, as stored (shared): the new one shares what it has in common with it; release frees what it held. */
     let replaced: KubeObject | undefined;
     let written: Uint8Array | undefined;
     // A status write changes nothing but status (no defaults, no prepareForUpdate), and a
@@ -419,7 +418,6 @@ export class GenericStore {
       }
       result = this.prepareUpdate(next, current, ctx, options.subresource, !!options.managedFieldsComputed);
       if (this.strategy.allocate && !ctx.dryRun) await this.allocateOrInvalid(result, current);
-      previous = current;
       const m = result.metadata ?? {};
       deleteAfter =
         !!m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0 && !this.strategy.pendingFinalization?.(result);
@@ -444,7 +442,7 @@ export class GenericStore {
       }
       // The object just written is the decoded form of its stored version: no parse back.
       const object = this.present(result ? rememberDecoded(kv, result, written, replaced) : decodeShared(kv));
-      if (previous && this.strategy.release) await this.strategy.release(previous, object);
+      if (replaced && this.strategy.release) await this.strategy.release(replaced, object);
       return { object, created };
     } catch (err) {
       return this.translate(err, name);

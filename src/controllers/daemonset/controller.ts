@@ -59,10 +59,6 @@ function aggregate(errors: unknown[]): unknown {
   return new AggregateError(errors, `[${errors.map(message).join(', ')}]`);
 }
 
-function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
-  return goJson(a ?? {}) === goJson(b ?? {});
-}
-
 function sameRef(a: ReturnType<typeof controllerRefOf>, b: ReturnType<typeof controllerRefOf>): boolean {
   return goJson(a ?? null) === goJson(b ?? null);
 }
@@ -178,7 +174,7 @@ export class DaemonSetsController implements Controller {
       if (ds) this.enqueue(ds);
       return;
     }
-    if (!sameLabels(oldCr.metadata?.labels, cr.metadata?.labels) || refChanged) {
+    if (!labels.equalLabels(oldCr.metadata?.labels, cr.metadata?.labels) || refChanged) {
       for (const ds of this.daemonSetsSelecting(cr.metadata?.namespace ?? '', cr.metadata?.labels)) this.enqueue(ds);
     }
   }
@@ -224,7 +220,7 @@ export class DaemonSetsController implements Controller {
       if (!isPodReady(oldPod) && isPodReady(pod) && minReadySeconds > 0) this.queue.addAfter(objectKey(ds), minReadySeconds * 1000 + 1000);
       return;
     }
-    if (!sameLabels(oldPod.metadata?.labels, pod.metadata?.labels) || refChanged) {
+    if (!labels.equalLabels(oldPod.metadata?.labels, pod.metadata?.labels) || refChanged) {
       for (const ds of this.daemonSetsSelecting(pod.metadata?.namespace ?? '', pod.metadata?.labels)) this.enqueue(ds);
     }
   }
@@ -244,7 +240,7 @@ export class DaemonSetsController implements Controller {
 
   private updateNode(oldNode: TypedNode, node: TypedNode): void {
     // Only labels and taints decide where daemons run.
-    if (sameLabels(oldNode.metadata?.labels, node.metadata?.labels) && goJson(oldNode.spec?.taints ?? []) === goJson(node.spec?.taints ?? [])) return;
+    if (labels.equalLabels(oldNode.metadata?.labels, node.metadata?.labels) && goJson(oldNode.spec?.taints ?? []) === goJson(node.spec?.taints ?? [])) return;
     for (const ds of this.daemonSets.list()) {
       const before = nodeShouldRunDaemonPod(oldNode, ds);
       const now = nodeShouldRunDaemonPod(node, ds);

@@ -87,15 +87,9 @@ export function servicesMatching(services: readonly Service[], podLabels: Readon
   return keys;
 }
 
-function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
-  const ea = Object.entries(a ?? {});
-  if (ea.length !== Object.keys(b ?? {}).length) return false;
-  return ea.every(([k, v]) => b?.[k] === v);
-}
-
 /** podEndpointsChanged: [whether the pod's endpoint may differ, whether its Service membership may differ]. */
 function podEndpointsChanged(old: Pod, cur: Pod): [boolean, boolean] {
-  const labelsChanged = !sameLabels(old.metadata?.labels, cur.metadata?.labels) || old.spec?.hostname !== cur.spec?.hostname || old.spec?.subdomain !== cur.spec?.subdomain;
+  const labelsChanged = !labels.equalLabels(old.metadata?.labels, cur.metadata?.labels) || old.spec?.hostname !== cur.spec?.hostname || old.spec?.subdomain !== cur.spec?.subdomain;
   if (old.metadata?.deletionTimestamp !== cur.metadata?.deletionTimestamp) return [true, labelsChanged];
   if (isPodReady(old) !== isPodReady(cur)) return [true, labelsChanged];
   if (podIPs(old).join(',') !== podIPs(cur).join(',')) return [true, labelsChanged];

@@ -15,11 +15,6 @@ import { isMemberOf, replicasOf, type Claim, type StatefulPod, type TypedStatefu
 /** concurrent-statefulset-syncs default. */
 const WORKERS = 5;
 
-function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
-  const ae = Object.entries(a ?? {});
-  return ae.length === Object.keys(b ?? {}).length && ae.every(([k, v]) => b?.[k] === v);
-}
-
 function sameRef(a: ReturnType<typeof controllerRefOf>, b: ReturnType<typeof controllerRefOf>): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
@@ -100,7 +95,7 @@ export class StatefulSetController implements Controller {
 
   private updatePod(oldPod: StatefulPod, pod: StatefulPod): void {
     if (oldPod.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
-    const labelChanged = !sameLabels(oldPod.metadata?.labels, pod.metadata?.labels);
+    const labelChanged = !labels.equalLabels(oldPod.metadata?.labels, pod.metadata?.labels);
     const ref = controllerRefOf(pod);
     const oldRef = controllerRefOf(oldPod);
     const refChanged = !sameRef(ref, oldRef);

@@ -5,6 +5,7 @@
 export {
   BINARY_OPERATORS,
   LabelSelector,
+  equalLabels,
   everything,
   formatLabels,
   matches,

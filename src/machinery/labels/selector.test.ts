@@ -4,6 +4,7 @@ import { parseLabelSelector } from './parser.js';
 import {
   LabelSelector,
   everything,
+  equalLabels,
   formatLabels,
   matches,
   newRequirement,
@@ -171,6 +172,16 @@ describe('sets', () => {
     assert.ok('error' in bad);
     assert.equal(bad.error, 'values[0][Key]: Invalid value: "axahm2EJ8Phiephe2eixohbee9eGeiyees1thuozi1xoh0GiuH3diewi8iem7Nui": must be no more than 63 characters');
   });
+  it('equalLabels compares keys and values, in any order, no labels as empty', () => {
+    assert.equal(equalLabels({ a: '1', b: '2' }, { b: '2', a: '1' }), true);
+    assert.equal(equalLabels(undefined, {}), true);
+    assert.equal(equalLabels({ a: '1' }, { a: '2' }), false);
+    assert.equal(equalLabels({ a: '1' }, { a: '1', b: '2' }), false);
+    assert.equal(equalLabels({ a: '1', b: '2' }, { a: '1' }), false);
+    assert.equal(equalLabels({ toString: 'x' }, {}), false);
+    assert.equal(equalLabels({}, { a: '1' }), false);
+  });
+
   it('formatLabels sorts k=v pairs', () => {
     assert.equal(formatLabels({ b: '2', a: '1' }), 'a=1,b=2');
     assert.equal(formatLabels(undefined), '');

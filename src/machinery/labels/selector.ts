@@ -238,6 +238,21 @@ export function validatedSelectorFromSet(set: Labels | null | undefined): LabelS
   return LabelSelector.of(reqs);
 }
 
+/** labels.Equals: the same keys with the same values (no labels and empty labels alike). */
+export function equalLabels(a: Labels | null | undefined, b: Labels | null | undefined): boolean {
+  if (a === b) return true;
+  const x = a ?? {};
+  const y = b ?? {};
+  const own = Object.prototype.hasOwnProperty;
+  let count = 0;
+  for (const key in x) {
+    if (!own.call(y, key) || x[key] !== y[key]) return false;
+    count++;
+  }
+  for (const _key in y) count--;
+  return count === 0;
+}
+
 /** labels.Set.String(): "k=v" pairs sorted as whole strings, comma-joined. */
 export function formatLabels(set: Labels | null | undefined): string {
   return Object.entries(set ?? {})

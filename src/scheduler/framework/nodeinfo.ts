@@ -5,7 +5,7 @@
 // nodes and 10000+ pods, and quantity strings repeat, so parsed values are memoized.
 
 import type { Container, Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
-import { quantity } from '../../machinery/index.js';
+import { labels, quantity } from '../../machinery/index.js';
 import type { HostPortInfo, NodeInfo, PodInfo, Resource } from './types.js';
 
 /** schedutil.DefaultMilliCPURequest: what scoring assumes for a container without a cpu request. */
@@ -167,7 +167,7 @@ function isRestartableInitContainer(container: Container): boolean {
  * replace the container aggregate for cpu and memory.
  */
 function podRequests(pod: Pod, withDefaults: boolean): Resource {
-  const total = podRequestsInto(emptyResource(), pod, withDefaults);
+  const total = sumPodRequests(pod, withDefaults);
   // Kept for as long as the pod is: most pods ask for no extended resource.
   if (total.scalar.size === 0) total.scalar = NO_SCALARS;
   return total;
@@ -181,7 +181,8 @@ class EmptyScalars extends Map<string, number> {
 }
 const NO_SCALARS: Map<string, number> = new EmptyScalars();
 
-function podRequestsInto(total: Resource, pod: Pod, withDefaults: boolean): Resource {
+function sumPodRequests(pod: Pod, withDefaults: boolean): Resource {
+  const total = emptyResource();
   const spec = pod.spec;
   if (!spec) return total;
   // Straight into the total: one Resource per pod, not one per container.
@@ -356,17 +357,7 @@ const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 function sameForSelectors(a: Pod, b: Pod): boolean {
   const am = a.metadata;
   const bm = b.metadata;
-  if ((am?.namespace ?? '') !== (bm?.namespace ?? '') || !am?.deletionTimestamp !== !bm?.deletionTimestamp) return false;
-  const al = am?.labels ?? NO_LABELS;
-  const bl = bm?.labels ?? NO_LABELS;
-  if (al === bl) return true;
-  let n = 0;
-  for (const key in al) {
-    if (al[key] !== bl[key]) return false;
-    n++;
-  }
-  for (const _key in bl) n--;
-  return n === 0;
+  return (am?.namespace ?? '') === (bm?.namespace ?? '') && !am?.deletionTimestamp === !bm?.deletionTimestamp && labels.equalLabels(am?.labels, bm?.labels);
 }
 
 /** Swap-removes item from list; false when it is not there. */
