@@ -28,7 +28,9 @@ export function checkLeaksAfterAll(options: { graceMs?: number } = {}): void {
     let leaked = leakedSince(baseline);
     while (leaked.length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setTimeout(resolve, 20).unref());
+      // Not unref'd: when the leaked handle closes meanwhile, an unref'd timer let the
+      // process exit inside this hook, skipping the check and every later after-hook.
+      await new Promise((resolve) => setTimeout(resolve, 20));
       leaked = leakedSince(baseline);
     }
     assert.deepEqual(leaked, [], `handles left open after the tests: ${leaked.join(', ')}`);
