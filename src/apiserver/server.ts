@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { BUILTIN_RESOURCES, type ResourceInfo } from '../api/resources.js';
 import { isObject, type KubeObject } from '../api/types.js';
+import { jsonOf } from './registry/codec.js';
 import type { Store } from '../storage/index.js';
 import {
   ANONYMOUS,
@@ -343,6 +344,12 @@ export class ApiServer {
   private virtualDeps(): VirtualDeps {
     return { authorizer: this.authorizer, authenticator: this.authenticator, tokens: this.tokens, storeFor: (g, v, p) => this.storeFor(g, v, p) };
   }
+
+  /**
+   * JSON text of an object the in-process client handed out: for the version a write
+   * just stored, rebuilt from its stored bytes rather than encoded again.
+   */
+  readonly encodeJson = (obj: KubeObject): string => jsonOf(obj);
 
   /**
    * An in-process client acting as `user`: the same admission and registry as HTTP

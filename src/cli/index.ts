@@ -20,6 +20,7 @@ interface ServerCliOptions {
   simulatedNodes: string;
   nodeMonitorGracePeriod: string;
   disableScheduler?: boolean;
+  schedulerThread?: boolean;
   disableControllerManager?: boolean;
   clusterCidr: string;
   nodeName?: string;
@@ -77,6 +78,7 @@ program
   .option('--container-log-max-files <count>', 'log files kept per container, the current one included', '5')
   .option('--cleanup', "on shutdown, stop the local node's pods and remove its iptables rules, routes and bridge")
   .option('--disable-scheduler', 'do not run the scheduler in this server')
+  .option('--scheduler-thread', 'run the scheduler in a worker thread of its own: it takes its CPU from another core, at the cost of its own copy of the pods it schedules')
   .option('--disable-controller-manager', 'do not run the controller manager in this server')
   .action(async (options: ServerCliOptions) => {
     const { runServer } = await import('./server.js');

@@ -2,7 +2,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ApiServer, ensurePki, issueCertificate, retainDecoded, writeKubeconfig } from '../apiserver/index.js';
+import { ApiServer, apiWatchCache, ensurePki, issueCertificate, writeKubeconfig } from '../apiserver/index.js';
 import { openDatastore, parseDatastoreUrl } from '../storage/index.js';
 import { datastoreUrl } from './datastore.js';
 import { ControlPlaneComponents } from './control-plane.js';
@@ -27,6 +27,7 @@ export interface ServerOptions {
   readonly simulatedNodes?: string;
   readonly nodeMonitorGracePeriod?: string;
   readonly disableScheduler?: boolean;
+  readonly schedulerThread?: boolean;
   readonly disableControllerManager?: boolean;
   readonly clusterCidr?: string;
   readonly nodeName?: string;
@@ -69,7 +70,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
   const minRequestTimeout = seconds('--min-request-timeout', options.minRequestTimeout, 1800);
   const store = await openDatastore(url, {
     compactionIntervalMs: compactionSeconds * 1000,
-    watchCache: { historyWindowMs: windowSeconds * 1000, retain: retainDecoded },
+    watchCache: { historyWindowMs: windowSeconds * 1000, ...apiWatchCache },
     onCompactionError: (err) => process.stderr.write(`skiff: compaction failed (will retry): ${String(err)}\n`),
   });
   step(`datastore ready: ${store.name} at revision ${await store.currentRevision()}`);
@@ -105,11 +106,11 @@ export async function runServer(options: ServerOptions): Promise<void> {
           registry: { store, access: api.resourceAccess() },
           ...(localNode ? { localNode } : {}),
         }),
-    ...(options.disableScheduler ? {} : { scheduler: schedulerComponent() }),
+    ...(options.disableScheduler ? {} : { scheduler: options.schedulerThread ? 'thread' : schedulerComponent() }),
     onError,
     log: step,
   });
-  step(`control plane: ${options.disableControllerManager ? 'no controller manager' : 'controller manager'}, ${options.disableScheduler ? 'no scheduler' : 'scheduler'}`);
+  step(`control plane: ${options.disableControllerManager ? 'no controller manager' : 'controller manager'}, ${options.disableScheduler ? 'no scheduler' : options.schedulerThread ? 'scheduler (own thread)' : 'scheduler'}`);
 
   // The default StorageClass: PVCs without a class get local-path volumes on their pod's node.
   if (options.runtime !== 'none') await ensureLocalPathStorageClass(api.loopbackClient(undefined, 'skiff-server'));

@@ -9,3 +9,4 @@ export { ApiEventRecorder, type EventRecorder, type EventSource, type EventType 
 export { HttpClient, userAgent, resourcePath, SKIFF_VERSION, type HttpClientOptions } from './http.js';
 export { loadKubeconfig, KubeconfigError, type KubeconfigSelection } from './kubeconfig.js';
 export { LeaderElector, microTime, type LeaderElectorOptions } from './leaderelection.js';
+export { PortClient, servePort, type PortClientOptions, type PortServer, type PortServerOptions } from './port.js';

@@ -24,6 +24,8 @@ function keptAsText(kv: KeyValue): KeyValue {
 
 runStoreConformance('watch cache keeping versions in its own form', () => withWatchCache(openMemoryStore(), { retain: keptAsText }));
 
+runStoreConformance('watch cache leaving configmaps to the backend', () => withWatchCache(openMemoryStore(), { uncachedPrefixes: ['/registry/core/configmaps/'] }));
+
 const enc = (s: string): Uint8Array => Buffer.from(s);
 
 /** A memory store that counts the calls reaching it through the cache. */
@@ -170,6 +172,42 @@ describe('watch cache', () => {
       const listed = await cache.list('/registry/core/pods/');
       assert.deepEqual(listed.items.map((kv) => kv.key), ['/registry/core/pods/ns/after']);
       assert.equal(sources.length, 1);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('leaves uncached prefixes to the backend: no state, no history, reads and watches go through', async () => {
+    const { store: inner, calls } = countingStore();
+    await inner.create('/registry/core/events/ns/old', enc('e0'));
+    const cache = await withWatchCache(inner, { uncachedPrefixes: ['/registry/core/events/'] });
+    try {
+      const events = cache.watch('/registry/core/events/');
+      const pods = cache.watch('/registry/core/pods/');
+      assert.deepEqual(calls, { list: 1, watch: 2 });
+      const event = await cache.create('/registry/core/events/ns/e1', enc('e1'));
+      const pod = await cache.create('/registry/core/pods/ns/p', enc('p'));
+      assert.deepEqual((await collectEvents(events, 1)).map((e) => e.kv.key), ['/registry/core/events/ns/e1']);
+      assert.deepEqual((await collectEvents(pods, 1)).map((e) => e.kv.key), ['/registry/core/pods/ns/p']);
+      events.stop();
+      pods.stop();
+
+      // Pods come from memory, as fresh as the last write; events and lists spanning them from the backend.
+      const listedPods = await cache.list('/registry/core/pods/');
+      assert.equal(listedPods.revision, pod.modRevision);
+      assert.equal(calls.list, 1);
+      assert.deepEqual((await cache.list('/registry/core/events/')).items.map((kv) => kv.key), ['/registry/core/events/ns/e1', '/registry/core/events/ns/old']);
+      assert.equal(calls.list, 2);
+      assert.equal((await cache.list('/registry/core/')).items.length, 3);
+      assert.equal(calls.list, 3);
+      assert.equal(await cache.count('/registry/core/events/ns/'), 2);
+      assert.equal((await cache.get('/registry/core/events/ns/e1', { notOlderThan: event.modRevision })).kv?.modRevision, event.modRevision);
+
+      // A watch spanning events replays them from the backend, with the pods around them.
+      const replay = cache.watch('/registry/core/', { fromRevision: event.modRevision - 1 });
+      assert.equal(calls.watch, 3, 'a prefix spanning events is watched at the backend');
+      assert.deepEqual((await collectEvents(replay, 2)).map((e) => e.kv.key), ['/registry/core/events/ns/e1', '/registry/core/pods/ns/p']);
+      replay.stop();
     } finally {
       await cache.close();
     }

@@ -61,6 +61,13 @@ export interface WatchCacheOptions {
    * value when read. Default: a copy sharing the bytes.
    */
   readonly retain?: (kv: KeyValue) => KeyValue;
+  /**
+   * Key prefixes the cache leaves to the backend: it keeps neither their state nor
+   * their history, and reads and watches under them go to the backend. Upstream
+   * serves events this way ("switching on Cacher for events will lead to too high
+   * memory consumption"): every pod scheduled leaves one behind.
+   */
+  readonly uncachedPrefixes?: readonly string[];
   readonly now?: () => number;
 }
 
@@ -110,6 +117,7 @@ class WatchCache implements Store {
   private readonly freshnessTimeoutMs: number;
   private readonly consistentReadTimeoutMs: number;
   private readonly retain: (kv: KeyValue) => KeyValue;
+  private readonly uncachedPrefixes: readonly string[];
   private readonly now: () => number;
 
   constructor(private readonly inner: Store, options: WatchCacheOptions) {
@@ -120,14 +128,27 @@ class WatchCache implements Store {
     this.freshnessTimeoutMs = options.freshnessTimeoutMs ?? 3000;
     this.consistentReadTimeoutMs = options.consistentReadTimeoutMs ?? 250;
     this.retain = options.retain ?? copyOf;
+    this.uncachedPrefixes = options.uncachedPrefixes ?? [];
+    for (const prefix of this.uncachedPrefixes) validatePrefix(prefix);
     this.now = options.now ?? Date.now;
+  }
+
+  /** Whether keys under `prefix` include ones the cache does not keep (reads of them go to the backend). */
+  private passesThrough(prefix: string): boolean {
+    for (const uncached of this.uncachedPrefixes) if (prefix.startsWith(uncached) || uncached.startsWith(prefix)) return true;
+    return false;
+  }
+
+  private uncachedKey(key: string): boolean {
+    for (const uncached of this.uncachedPrefixes) if (key.startsWith(uncached)) return true;
+    return false;
   }
 
   /** Lists everything and starts the one backend watch; called again after a watch failure. */
   async start(): Promise<void> {
     const snapshot = await this.inner.list(KEY_ROOT);
     this.current.clear();
-    for (const kv of snapshot.items) this.current.set(kv.key, this.retain(kv));
+    for (const kv of snapshot.items) if (!this.uncachedKey(kv.key)) this.current.set(kv.key, this.retain(kv));
     this.revision = snapshot.revision;
     this.oldestRevision = snapshot.revision;
     this.history = [];
@@ -170,6 +191,10 @@ class WatchCache implements Store {
     const at = this.now();
     for (const received of batch) {
       if (received.kv.modRevision <= this.revision) continue;
+      if (this.uncachedPrefixes.length && this.uncachedKey(received.kv.key)) {
+        this.revision = received.kv.modRevision;
+        continue;
+      }
       const bytes = received.kv.valueSize ?? received.kv.value.byteLength;
       const event = this.kept(received);
       if (event.type === 'DELETED') this.current.delete(event.kv.key);
@@ -246,7 +271,7 @@ class WatchCache implements Store {
   async get(key: string, options: GetOptions = {}): Promise<GetResult> {
     this.assertOpen();
     validateKey(key);
-    if (options.notOlderThan !== undefined && !options.revision) {
+    if (options.notOlderThan !== undefined && !options.revision && !this.uncachedKey(key)) {
       if (!(await this.waitForRevision(options.notOlderThan))) throw errors.futureRevision(options.notOlderThan, this.revision);
       return { revision: this.revision, kv: this.current.get(key) };
     }
@@ -256,6 +281,7 @@ class WatchCache implements Store {
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
     this.assertOpen();
     validatePrefix(prefix);
+    if (this.passesThrough(prefix)) return this.inner.list(prefix, options);
     let startKey = prefix;
     if (options.continue) {
       const token = decodeContinue(prefix, options.continue);
@@ -291,6 +317,7 @@ class WatchCache implements Store {
   async count(prefix: string): Promise<number> {
     this.assertOpen();
     validatePrefix(prefix);
+    if (this.passesThrough(prefix)) return this.inner.count(prefix);
     return this.current.forRange(prefix, prefixEnd(prefix), false);
   }
 
@@ -298,9 +325,9 @@ class WatchCache implements Store {
     this.assertOpen();
     validatePrefix(prefix);
     const from = options.fromRevision ?? 0;
-    if (from > 0 && from < this.oldestRevision) {
-      // Older than the cache window: the backend may still have it (else Expired).
-      // (The inner store stops it on close.)
+    if ((from > 0 && from < this.oldestRevision) || this.passesThrough(prefix)) {
+      // Older than the cache window, or not cached: the backend may still have it
+      // (else Expired). (The inner store stops it on close.)
       return this.inner.watch(prefix, options);
     }
     const start = from > 0 ? from : this.revision;

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiServer, ensurePki, retainDecoded, type ClusterPki } from '../apiserver/index.js';
+import { ApiServer, apiWatchCache, ensurePki, type ClusterPki } from '../apiserver/index.js';
 import { ApiEventRecorder, InformerFactory, realClock, type ApiClient, type Clock } from '../client/index.js';
 import { newGarbageCollectorController, newNamespaceController, type Controller, type ControllerContext, type ControllerFactory } from '../controllers/index.js';
 import { openDatastore, type Store } from '../storage/index.js';
@@ -46,7 +46,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const clock = options.clock ?? realClock;
   const dir = mkdtempSync(join(tmpdir(), 'skiff-cp-'));
   const pki = await ensurePki(join(dir, 'tls'));
-  const store = await openDatastore(options.datastore ?? 'memory://', { compactionIntervalMs: 0, watchCache: { retain: retainDecoded } });
+  const store = await openDatastore(options.datastore ?? 'memory://', { compactionIntervalMs: 0, watchCache: apiWatchCache });
   const errors: unknown[] = [];
   const server = new ApiServer({
     store,
