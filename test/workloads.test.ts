@@ -46,6 +46,8 @@ describe('workloads on simulated nodes (kubectl)', { skip: noKubectl }, () => {
       },
       { timeoutMs: 20_000, intervalMs: 200 },
     );
+    // Their pod CIDRs lie inside the simulated cluster's CIDR: the IPAM controller takes them as they are.
+    assert.doesNotMatch(cluster.log(), /occupying a pod CIDR/);
   });
 
   it('runs a Deployment and rolls it out with maxUnavailable=0 without losing availability', async () => {

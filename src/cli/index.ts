@@ -22,7 +22,7 @@ interface ServerCliOptions {
   disableScheduler?: boolean;
   schedulerThread?: boolean;
   disableControllerManager?: boolean;
-  clusterCidr: string;
+  clusterCidr?: string;
   nodeName?: string;
   nodeIp?: string;
   kubeletPort: string;
@@ -69,7 +69,7 @@ program
   .option('--min-request-timeout <seconds>', 'watches end after a random time between this and twice this', '1800')
   .option('--simulated-nodes <count>', 'hollow nodes to register with --runtime simulated', '1')
   .option('--node-monitor-grace-period <seconds>', 'how long a node may miss heartbeats before it is marked NotReady', '40')
-  .option('--cluster-cidr <cidr>', "pod addresses of the cluster; each node gets a /24 of it", '10.244.0.0/16')
+  .option('--cluster-cidr <cidr>', 'pod addresses of the cluster; each node gets a /24 of it (default: 10.244.0.0/16; with --runtime simulated, 10.128.0.0/9, where hollow nodes have theirs)')
   .option('--node-name <name>', 'name of the local node (default: the host name)')
   .option('--node-ip <address>', "the local node's InternalIP (default: the host's first non-loopback IPv4 address)")
   .option('--kubelet-port <port>', "port of the local node's streaming endpoint (logs, exec, port-forward); 0 picks a free one", '10250')

@@ -8,6 +8,7 @@ import { datastoreUrl } from './datastore.js';
 import { ControlPlaneComponents } from './control-plane.js';
 import { chooseRuntime } from './runtime-choice.js';
 import { startNode } from './node.js';
+import { SIMULATED_CLUSTER_CIDR } from '../kubelet/simulated/index.js';
 import { CLUSTER_DNS_IP, DEFAULT_CLUSTER_CIDR, defaultNodeIP, defaultNodeName, logRotationFromFlags } from './node-defaults.js';
 import { ensureClusterDnsService } from '../dns/index.js';
 import { ensureLocalPathStorageClass } from '../controllers/localpath/index.js';
@@ -97,12 +98,14 @@ export async function runServer(options: ServerOptions): Promise<void> {
   const onError = (err: unknown, what: string) => process.stderr.write(`skiff: ${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   const localNode = options.runtime === 'none' || options.runtime === 'simulated' ? undefined : { name: options.nodeName ?? defaultNodeName(), localPathDir: join(dataDir, 'node', 'local-path') };
   const gracePeriodMs = seconds('--node-monitor-grace-period', options.nodeMonitorGracePeriod, 40) * 1000;
+  // Hollow nodes come with pod CIDRs of their own: the IPAM controller must find them in range.
+  const clusterCIDR = options.clusterCidr ?? (options.runtime === 'simulated' ? SIMULATED_CLUSTER_CIDR : DEFAULT_CLUSTER_CIDR);
   const components = new ControlPlaneComponents(api, {
     controllers: options.disableControllerManager ? [] : builtinControllers({
           caPem: pki.ca.certPem,
           caKeyPem: pki.ca.keyPem,
           nodeMonitorGracePeriodMs: gracePeriodMs,
-          clusterCIDR: options.clusterCidr ?? DEFAULT_CLUSTER_CIDR,
+          clusterCIDR,
           registry: { store, access: api.resourceAccess() },
           ...(localNode ? { localNode } : {}),
         }),
@@ -141,7 +144,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
       nodeIP,
       dataDir: join(dataDir, 'node'),
       runtime: choice.runtime,
-      clusterCIDR: options.clusterCidr ?? DEFAULT_CLUSTER_CIDR,
+      clusterCIDR,
       clusterDNS: CLUSTER_DNS_IP,
       clusterDomain: 'cluster.local',
       kubeletPort: port0(options.kubeletPort),

@@ -65,6 +65,7 @@ export function servePort(port: MessagePort, client: ApiClient, options: PortSer
     if (!closed) port.postMessage(message);
   };
   const flush = () => {
+    if (flushTimer) clearImmediate(flushTimer);
     flushTimer = undefined;
     if (!pending.size) return;
     const batches: WatchBatch[] = [...pending];
@@ -113,13 +114,14 @@ export function servePort(port: MessagePort, client: ApiClient, options: PortSer
     }
     watches.set(id, handle);
     post({ kind: 'watching', id });
-    const done = handle.done.finally(() => {
+    const ended = () => {
       watches.delete(id);
       watchesDone.delete(done);
       // Its last events go first.
       flush();
       post({ kind: 'watchEnded', id });
-    });
+    };
+    const done = handle.done.then(ended, ended);
     watchesDone.add(done);
   };
 

@@ -21,6 +21,9 @@ export interface NodeAddressing {
   readonly podPrefix: string;
 }
 
+/** Where hollow nodes' pod CIDRs come from: the cluster CIDR of a simulated cluster. */
+export const SIMULATED_CLUSTER_CIDR = '10.128.0.0/9';
+
 /** Node index i: InternalIP 10.64.0.0/10 from host i+1, pods 10.128.0.0/9 in /24s (32768 nodes). */
 export function nodeAddressing(index: number): NodeAddressing {
   const host = index + 1;
