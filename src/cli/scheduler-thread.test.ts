@@ -5,6 +5,7 @@ import type { KubeObject } from '../api/types.js';
 import { Resources } from '../client/index.js';
 import { checkLeaksAfterAll, eventually, startControlPlane, type TestControlPlane } from '../testing/index.js';
 import { ControlPlaneComponents } from './control-plane.js';
+import { startSchedulerThread } from './scheduler-thread.js';
 import { schedulingView } from './scheduler-worker.js';
 
 checkLeaksAfterAll();
@@ -107,5 +108,42 @@ describe('the scheduler in a thread of its own', () => {
     const lease = await cp.client.get<KubeObject & { spec: { holderIdentity?: string } }>(Resources.leases, 'kube-system', 'kube-scheduler');
     assert.equal(lease.spec.holderIdentity ?? '', '');
     assert.deepEqual(errors, []);
+  });
+});
+
+describe('a scheduler thread that exits on its own', () => {
+  let cp: TestControlPlane;
+
+  before(async () => {
+    cp = await startControlPlane();
+  });
+
+  after(async () => {
+    await cp?.close();
+  });
+
+  it('is reported, started again, and schedules again', async () => {
+    const errors: unknown[] = [];
+    const logs: string[] = [];
+    const client = cp.server.loopbackClient({ name: 'system:kube-scheduler', groups: [] }, 'kube-scheduler');
+    const thread = startSchedulerThread(client, 'crashing-scheduler', cp.server.encodeJson, { onError: (err) => errors.push(err), log: (message) => logs.push(message) });
+    try {
+      await eventually(() => assert.ok(logs.some((line) => line.startsWith('kube-scheduler: leading')), logs.join('\n')));
+      const first = thread.worker;
+      assert.ok(first);
+      await first.terminate();
+      await eventually(() => assert.ok(thread.worker && thread.worker !== first, 'a new thread runs'));
+      assert.match(String(errors[0]), /the kube-scheduler thread exited; starting it again/);
+      await cp.client.create(Resources.nodes, '', {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'worker-2' },
+        status: { allocatable: { cpu: '2', memory: '4Gi', pods: '10' }, conditions: [{ type: 'Ready', status: 'True' }] },
+      } as unknown as KubeObject);
+      await cp.client.create(Resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'after-restart' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } as unknown as KubeObject);
+      await eventually(async () => assert.equal((await cp.client.get<KubeObject & Pod>(Resources.pods, 'default', 'after-restart')).spec?.nodeName, 'worker-2'));
+    } finally {
+      await thread.stop();
+    }
   });
 });
