@@ -1,9 +1,8 @@
 // What `skiff server` runs beside the API server: the controller manager's
-// controllers, the scheduler, and the local node runtime.
+// controllers and the local node runtime.
 
 import type { ApiServer } from '../apiserver/index.js';
 import { SimulatedNodes } from '../kubelet/simulated/index.js';
-import { newScheduler } from '../scheduler/index.js';
 import { newTaintEvictionController } from '../controllers/tainteviction/index.js';
 import { newPodGCController } from '../controllers/podgc/index.js';
 import { newEndpointsController } from '../controllers/endpoints/index.js';
@@ -91,10 +90,6 @@ export function builtinControllers(settings: ControllerSettings): NamedControlle
     { name: 'certificatesigningrequest-approving-controller', factory: (ctx) => newCsrApprovingController(ctx) },
     { name: 'certificatesigningrequest-signing-controller', factory: (ctx) => newCsrSigningController(ctx, { ca: { certPem: settings.caPem, keyPem: settings.caKeyPem } }) },
   ];
-}
-
-export function schedulerComponent(): NamedControllerFactory {
-  return { name: 'scheduler', factory: (ctx) => newScheduler(ctx) };
 }
 
 /** Hollow nodes in this process; their lease lasts as long as the controller's grace period. */

@@ -6,7 +6,7 @@ import type { Pod, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/types.js';
 import { PortClient } from '../client/index.js';
 import { internJson } from '../machinery/index.js';
-import { newScheduler } from '../scheduler/index.js';
+import { schedulerComponent } from '../scheduler/index.js';
 import { electedComponent } from './elected.js';
 
 export interface SchedulerThreadData {
@@ -75,7 +75,7 @@ function main(control: MessagePort): void {
   const { identity, port } = workerData as SchedulerThreadData;
   const report = (message: SchedulerThreadReport) => control.postMessage(message);
   const client = new PortClient(port, { decodeListed: informerObject });
-  const component = electedComponent(client, 'kube-scheduler', identity, [{ name: 'scheduler', factory: (ctx) => newScheduler(ctx) }], {
+  const component = electedComponent(client, 'kube-scheduler', identity, [schedulerComponent()], {
     onError: (err, what) =>
       report({ kind: 'error', what, message: err instanceof Error ? err.message : String(err), ...(err instanceof Error && err.stack ? { stack: err.stack } : {}) }),
     log: (message) => report({ kind: 'log', message }),

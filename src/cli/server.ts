@@ -12,7 +12,8 @@ import { SIMULATED_CLUSTER_CIDR } from '../kubelet/simulated/index.js';
 import { CLUSTER_DNS_IP, DEFAULT_CLUSTER_CIDR, defaultNodeIP, defaultNodeName, logRotationFromFlags } from './node-defaults.js';
 import { ensureClusterDnsService } from '../dns/index.js';
 import { ensureLocalPathStorageClass } from '../controllers/localpath/index.js';
-import { builtinControllers, schedulerComponent, startSimulatedNodes } from './components.js';
+import { builtinControllers, startSimulatedNodes } from './components.js';
+import { schedulerComponent } from '../scheduler/index.js';
 
 export interface ServerOptions {
   readonly dataDir: string;

@@ -176,6 +176,8 @@ interface OpenWatch {
   isStarted: boolean;
 }
 
+const portClosed = () => new Error('the API server port is closed');
+
 /** ApiClient over a MessagePort answered by servePort. */
 export class PortClient implements ApiClient {
   private nextId = 1;
@@ -215,7 +217,7 @@ export class PortClient implements ApiClient {
     this.closed = true;
     this.port.off('message', this.onMessage);
     this.port.close();
-    const gone = new Error('the API server port is closed');
+    const gone = portClosed();
     for (const call of this.calls.values()) call.reject(gone);
     this.calls.clear();
     for (const resolve of this.idleWaiters) resolve();
@@ -278,7 +280,7 @@ export class PortClient implements ApiClient {
   }
 
   private call<T>(method: CallMethod, args: unknown[]): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('the API server port is closed'));
+    if (this.closed) return Promise.reject(portClosed());
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.calls.set(id, { resolve: resolve as (value: unknown) => void, reject });
@@ -315,7 +317,7 @@ export class PortClient implements ApiClient {
   }
 
   watch<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void): Promise<WatchHandle> {
-    if (this.closed) return Promise.reject(new Error('the API server port is closed'));
+    if (this.closed) return Promise.reject(portClosed());
     const id = this.nextId++;
     let ended!: () => void;
     const done = new Promise<void>((resolve) => (ended = resolve));

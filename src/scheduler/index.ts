@@ -1,6 +1,6 @@
 // Public face of the scheduler: the kube-scheduler controller and its parts.
 
-import type { Controller, ControllerContext } from '../controllers/index.js';
+import type { Controller, ControllerContext, NamedControllerFactory } from '../controllers/index.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 
 export { Scheduler, defaultRegistry, nodeUpdateEvents, type SchedulerOptions } from './scheduler.js';
@@ -25,4 +25,9 @@ export { newPodInfo, MutableNodeInfo } from './framework/nodeinfo.js';
 /** kube-scheduler as a controller named "scheduler" (ControllerFactory-compatible). */
 export function newScheduler(ctx: ControllerContext, options: SchedulerOptions = {}): Controller {
   return new Scheduler(ctx, options);
+}
+
+/** kube-scheduler with the default profile, as a component `skiff server` runs (on its thread or one of its own). */
+export function schedulerComponent(): NamedControllerFactory {
+  return { name: 'scheduler', factory: (ctx) => newScheduler(ctx) };
 }

@@ -191,7 +191,7 @@ class WatchCache implements Store {
     const at = this.now();
     for (const received of batch) {
       if (received.kv.modRevision <= this.revision) continue;
-      if (this.uncachedPrefixes.length && this.uncachedKey(received.kv.key)) {
+      if (this.uncachedKey(received.kv.key)) {
         this.revision = received.kv.modRevision;
         continue;
       }
