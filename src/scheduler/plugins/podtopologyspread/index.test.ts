@@ -5,7 +5,7 @@ import { checkLeaksAfterAll } from '../../../testing/index.js';
 import { labels } from '../../../machinery/index.js';
 import { podInfoOf } from '../../framework/nodeinfo.js';
 import { SchedulerCache } from '../../cache.js';
-import { Code, CycleState, QueueingHint, type Status } from '../../framework/types.js';
+import { Code, CycleState, QueueingHint, type NodeInfo, type Status } from '../../framework/types.js';
 import { TestSnapshot, handleFor, makeNode, makePod, runFilter, runScore, summarize, type PodBuilder } from '../helper/testing.js';
 import {
   ERR_REASON_CONSTRAINTS_NOT_MATCH,
@@ -278,6 +278,77 @@ describe('PodTopologySpread across cycles', () => {
       // Checked now and then: the fresh plugin's counts replace the kept ones (the
       // per-node memo is shared), so the kept plugin counts incrementally in between.
       if (step % 10 === 9) assert.deepEqual(scores, freshScores(), `after step ${step}`);
+    }
+  });
+});
+
+describe('PodTopologySpread system defaults against the formula', () => {
+  /** Upstream's PreScore/Score/NormalizeScore for the system defaults, written out directly. */
+  function expected(nodes: readonly NodeInfo[], scored: readonly NodeInfo[], app: string): Record<string, number> {
+    const matches = (info: NodeInfo) => info.pods.filter((p) => p.pod.metadata?.labels?.app === app && !p.pod.metadata?.deletionTimestamp).length;
+    const zoneOf = (info: NodeInfo) => info.labels['topology.kubernetes.io/zone'];
+    const zones = new Set(scored.map((n) => zoneOf(n) ?? ''));
+    const perZone = new Map<string, number>();
+    for (const n of nodes) if (n.node && zones.has(zoneOf(n) ?? '')) perZone.set(zoneOf(n) ?? '', (perZone.get(zoneOf(n) ?? '') ?? 0) + matches(n));
+    const raw = scored.map((n) => {
+      let score = 0;
+      if (n.labels['kubernetes.io/hostname'] !== undefined) score += matches(n) * Math.log(scored.length + 2) + 2;
+      const zone = zoneOf(n);
+      if (zone !== undefined) score += (perZone.get(zone) ?? 0) * Math.log(zones.size + 2) + 4;
+      return Math.round(score);
+    });
+    const min = Math.min(...raw);
+    const max = Math.max(...raw);
+    return Object.fromEntries(scored.map((n, i) => [n.name, max === 0 ? 100 : Math.trunc((100 * (max + min - raw[i]!)) / max)]));
+  }
+
+  it('scores every cycle as the formula does, with several selectors in turn and nodes without zones', () => {
+    const cache = new SchedulerCache();
+    const zones = ['z0', 'z1', 'z2', '', undefined];
+    const nodeObj = (i: number, zone: string | undefined) => {
+      const node = makeNode(`n${i}`).obj();
+      node.metadata!.labels = { 'kubernetes.io/hostname': `n${i}`, ...(zone === undefined ? {} : { 'topology.kubernetes.io/zone': zone }) };
+      return node;
+    };
+    for (let i = 0; i < 15; i++) cache.addNode(nodeObj(i, zones[i % zones.length]));
+    let snapshot = cache.updateSnapshot();
+    const apps = ['a', 'b', 'c'];
+    const plugins = new Map(apps.map((app) => [app, new PodTopologySpread(handleFor(snapshot), { defaultSelector: () => labels.selectorFromSet({ app }) })]));
+    const placed: Pod[] = [];
+    let seed = 11;
+    const random = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    for (let step = 0; step < 150; step++) {
+      const choice = random(10);
+      if (choice < 6 || placed.length === 0) {
+        const pod = makePod(`p${step}`).node(`n${random(15)}`).labels({ app: apps[random(3)]! }).obj();
+        placed.push(pod);
+        cache.addPod(pod);
+      } else if (choice < 8) {
+        cache.removePod(placed.splice(random(placed.length), 1)[0]!);
+      } else if (choice === 8) {
+        // A node moves zone (or loses its zone label).
+        const i = random(15);
+        const before = cache.updateSnapshot().get(`n${i}`)?.node;
+        if (before) cache.updateNode(before, nodeObj(i, zones[random(zones.length)]));
+      } else {
+        const i = random(15);
+        const node = cache.updateSnapshot().get(`n${i}`)?.node;
+        if (node) cache.removeNode(node);
+        else cache.addNode(nodeObj(i, zones[random(zones.length)]));
+      }
+      snapshot = cache.updateSnapshot();
+      const app = apps[step % 3]!;
+      const all = snapshot.list().filter((n) => n.node !== undefined);
+      // Score sees the nodes that passed Filter: a changing part of the cluster.
+      const scored = all.filter((_, i) => (i + step) % 3 !== 0);
+      if (scored.length === 0) continue;
+      const incoming = makePod('incoming').labels({ app }).obj();
+      assert.deepEqual(runScore(plugins.get(app)!, incoming, scored), expected(snapshot.list(), scored, app), `step ${step}`);
     }
   });
 });

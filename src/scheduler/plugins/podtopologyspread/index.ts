@@ -259,17 +259,23 @@ class NodeCounts {
 const MAX_NODE_COUNTS = 64;
 const nodeCountsByKey = new Map<number, NodeCounts>();
 
-/** countPodsMatchSelector: live pods of the namespace on the node matching the selector (an empty selector counts none). */
-function countMatchingPods(nodeInfo: NodeInfo, c: SpreadConstraint, namespace: string): number {
+/** The per-node match counts of the constraint's (namespace, selector); undefined when the selector matches nothing. */
+function nodeCountsFor(c: SpreadConstraint, namespace: string): NodeCounts | undefined {
   const selector = c.selector;
-  if (nodeInfo.pods.length === 0 || !selector.selectable || selector.isEmpty()) return 0;
+  if (!selector.selectable || selector.isEmpty()) return undefined;
   let counts = nodeCountsByKey.get(c.countKey);
   if (counts === undefined) {
     // Count keys name (namespace, selector): the same key always counts the same pods.
     if (nodeCountsByKey.size >= MAX_NODE_COUNTS) nodeCountsByKey.clear();
     nodeCountsByKey.set(c.countKey, (counts = new NodeCounts(selector, namespace)));
   }
-  return counts.get(nodeInfo);
+  return counts;
+}
+
+/** countPodsMatchSelector: live pods of the namespace on the node matching the selector (an empty selector counts none). */
+function countMatchingPods(nodeInfo: NodeInfo, c: SpreadConstraint, namespace: string): number {
+  if (nodeInfo.pods.length === 0) return 0;
+  return nodeCountsFor(c, namespace)?.get(nodeInfo) ?? 0;
 }
 
 function countPods(pods: readonly PodInfo[], from: number, selector: LabelSelector, namespace: string): number {
@@ -290,13 +296,25 @@ const MAX_DOMAIN_COUNTERS = 32;
  * topology key). Each refresh recounts only the nodes that changed since the last one:
  * those the snapshot's change log names when it has one (a few per cycle), else every
  * node whose NodeInfo or generation differs from what was counted.
+ *
+ * Domains are small integer ids, and each node's id is kept by snapshot slot, so the
+ * per-node work of PreScore and Score is array reads instead of label lookups.
  */
 class DomainCounter {
   private infos: (NodeInfo | undefined)[] = [];
   private generations: number[] = [];
-  private domains: (string | undefined)[] = [];
+  /** Per slot: the node's domain id (nodes without the label in missingDomain), -1 for none. */
+  private domainIds: number[] = [];
+  /** Per slot: the domain id when the node carries the topology label, else -1 (Score skips those nodes). */
+  private labelledIds: number[] = [];
   private counts: number[] = [];
-  private readonly totals = new Map<string, number>();
+  /** Per domain id: its value, matching pods and nodes. */
+  private names: string[] = [];
+  private totals: number[] = [];
+  private nodesIn: number[] = [];
+  private ids = new Map<string, number>();
+  /** Domains with at least one node. */
+  private populated = 0;
   private cursor: ChangeCursor | undefined = undefined;
 
   constructor(
@@ -306,8 +324,11 @@ class DomainCounter {
     private readonly missingDomain: string | undefined,
   ) {}
 
-  refresh(snapshot: NodeInfoLister): ReadonlyMap<string, number> {
+  /** Brings the counts up to date with the snapshot. */
+  refresh(snapshot: NodeInfoLister): void {
     const nodes = snapshot.list();
+    // Ids are never reused: start over when label churn has left many unused.
+    if (this.names.length > 2 * nodes.length + 64) this.reset();
     const changes = snapshot.changesSince?.(this.cursor);
     this.cursor = changes?.cursor;
     if (changes?.indexes !== undefined && this.infos.length === nodes.length) {
@@ -317,38 +338,112 @@ class DomainCounter {
         const info = nodes[i] as NodeInfo;
         if (this.infos[i] !== info || this.generations[i] !== info.generation) this.replace(i, info);
       }
-      return this.totals;
+      return;
     }
     for (let i = 0; i < nodes.length; i++) {
       const info = nodes[i] as NodeInfo;
       if (this.infos[i] !== info || this.generations[i] !== info.generation) this.replace(i, info);
     }
-    for (let i = nodes.length; i < this.infos.length; i++) this.add(this.domains[i], -(this.counts[i] as number));
+    for (let i = nodes.length; i < this.infos.length; i++) this.add(this.domainIds[i] as number, -(this.counts[i] as number), -1);
     if (this.infos.length > nodes.length) {
       this.infos.length = nodes.length;
       this.generations.length = nodes.length;
-      this.domains.length = nodes.length;
+      this.domainIds.length = nodes.length;
+      this.labelledIds.length = nodes.length;
       this.counts.length = nodes.length;
     }
-    return this.totals;
+  }
+
+  /** Matching pods in the domain with this value. */
+  total(value: string): number {
+    const id = this.ids.get(value);
+    return id === undefined ? 0 : (this.totals[id] as number);
+  }
+
+  /** The number of domain ids handed out (an upper bound for ids). */
+  get domainCount(): number {
+    return this.names.length;
+  }
+
+  /** Domains holding at least one node. */
+  get populatedDomains(): number {
+    return this.populated;
+  }
+
+  totalAt(id: number): number {
+    return this.totals[id] as number;
+  }
+
+  /** The node's domain id as counted (nodes without the label in missingDomain), -1 for none. */
+  domainIdOf(nodeInfo: NodeInfo): number {
+    const slot = nodeInfo.slot;
+    if (slot >= 0 && this.infos[slot] === nodeInfo) return this.domainIds[slot] as number;
+    const value = nodeInfo.node !== undefined ? nodeInfo.labels[this.constraint.topologyKey] ?? this.missingDomain : undefined;
+    return value === undefined ? -1 : this.ids.get(value) ?? -1;
+  }
+
+  /** The node's domain id when it carries the topology label, else -1. */
+  labelledIdOf(nodeInfo: NodeInfo): number {
+    const slot = nodeInfo.slot;
+    if (slot >= 0 && this.infos[slot] === nodeInfo) return this.labelledIds[slot] as number;
+    const value = nodeInfo.node !== undefined ? nodeInfo.labels[this.constraint.topologyKey] : undefined;
+    return value === undefined ? -1 : this.ids.get(value) ?? -1;
+  }
+
+  private reset(): void {
+    this.infos = [];
+    this.generations = [];
+    this.domainIds = [];
+    this.labelledIds = [];
+    this.counts = [];
+    this.names = [];
+    this.totals = [];
+    this.nodesIn = [];
+    this.ids = new Map();
+    this.populated = 0;
+    this.cursor = undefined;
+  }
+
+  private idOf(value: string): number {
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.names.length;
+      this.ids.set(value, id);
+      this.names.push(value);
+      this.totals.push(0);
+      this.nodesIn.push(0);
+    }
+    return id;
   }
 
   private replace(i: number, info: NodeInfo): void {
-    if (this.infos[i] !== undefined) this.add(this.domains[i], -(this.counts[i] as number));
-    const domain = info.node !== undefined ? info.labels[this.constraint.topologyKey] ?? this.missingDomain : undefined;
-    const count = domain === undefined ? 0 : countMatchingPods(info, this.constraint, this.namespace);
+    const known = this.infos[i] !== undefined;
+    if (known) this.add(this.domainIds[i] as number, -(this.counts[i] as number), -1);
+    while (this.domainIds.length <= i) {
+      this.domainIds.push(-1);
+      this.labelledIds.push(-1);
+      this.counts.push(0);
+      this.generations.push(0);
+    }
+    const label = info.node !== undefined ? info.labels[this.constraint.topologyKey] : undefined;
+    const value = info.node !== undefined ? label ?? this.missingDomain : undefined;
+    const id = value === undefined ? -1 : this.idOf(value);
+    const count = id < 0 ? 0 : countMatchingPods(info, this.constraint, this.namespace);
     this.infos[i] = info;
     this.generations[i] = info.generation;
-    this.domains[i] = domain;
+    this.domainIds[i] = id;
+    this.labelledIds[i] = label === undefined ? -1 : id;
     this.counts[i] = count;
-    this.add(domain, count);
+    this.add(id, count, 1);
   }
 
-  private add(domain: string | undefined, delta: number): void {
-    if (domain === undefined || delta === 0) return;
-    const next = (this.totals.get(domain) ?? 0) + delta;
-    if (next === 0) this.totals.delete(domain);
-    else this.totals.set(domain, next);
+  private add(id: number, delta: number, nodes: 1 | -1): void {
+    if (id < 0) return;
+    this.totals[id] = (this.totals[id] as number) + delta;
+    const before = this.nodesIn[id] as number;
+    this.nodesIn[id] = before + nodes;
+    if (before === 0) this.populated++;
+    else if (before + nodes === 0) this.populated--;
   }
 }
 
@@ -409,12 +504,28 @@ class PreFilterState {
   }
 }
 
+/** How Score finds one constraint's part of a node's score. */
+type ConstraintScorer =
+  /** Per node (the hostname key): from the node's own matching pods. */
+  | { readonly kind: 'node'; readonly counts: NodeCounts | undefined; readonly maxSkew: number; readonly weight: number }
+  /** Per domain, worked out in PreScore for every domain id of a DomainCounter. */
+  | { readonly kind: 'domain'; readonly counter: DomainCounter; readonly parts: Float64Array }
+  /** Per domain, by label value: constraints that count only some nodes. */
+  | { readonly kind: 'value'; readonly topologyKey: string; readonly counts: Map<string, number>; readonly maxSkew: number; readonly weight: number };
+
 interface PreScoreState {
-  readonly constraints: readonly SpreadConstraint[];
   readonly ignoredNodes: ReadonlySet<string>;
-  /** Per constraint: topology value -> matching pods (hostname constraints count in Score). */
-  readonly podCounts: readonly Map<string, number>[];
-  readonly weights: readonly number[];
+  readonly scorers: readonly ConstraintScorer[];
+}
+
+/** What PreScore works out each constraint's scorer from. */
+interface ScoringContext {
+  readonly pod: Pod;
+  readonly constraints: readonly SpreadConstraint[];
+  readonly filteredNodes: readonly NodeInfo[];
+  readonly ignoredNodes: ReadonlySet<string>;
+  readonly requireAllTopologies: boolean;
+  readonly snapshot: NodeInfoLister;
 }
 
 // ---- plugin ---------------------------------------------------------------------------
@@ -532,64 +643,71 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   }
 
   preScore(state: CycleState, pod: Pod, filteredNodes: readonly NodeInfo[]): Status {
-    const allNodes = this.handle.snapshot().list();
-    if (allNodes.length === 0) return SKIP;
+    const snapshot = this.handle.snapshot();
+    if (snapshot.list().length === 0) return SKIP;
     const constraints = this.constraintsFor(pod, 'ScheduleAnyway');
     if (typeof constraints === 'string') return status(Code.Error, `calculating preScoreState: ${constraints}`);
     if (constraints.length === 0) return SKIP;
     // Only user constraints require every topology label: nodes without a zone still get hostname spreading.
     const requireAllTopologies = (pod.spec?.topologySpreadConstraints?.length ?? 0) > 0 || !this.systemDefaulted;
     const ignoredNodes = new Set<string>();
-    const podCounts = constraints.map(() => new Map<string, number>());
-    const topologySize = constraints.map(() => 0);
-    for (const nodeInfo of filteredNodes) {
-      const set = nodeInfo.labels;
-      if (requireAllTopologies && !nodeHasAllTopologyKeys(set, constraints)) {
-        ignoredNodes.add(nodeInfo.name);
-        continue;
-      }
-      for (let i = 0; i < constraints.length; i++) {
-        const c = constraints[i] as SpreadConstraint;
-        // Per-node (hostname) counts are taken in Score.
-        if (c.topologyKey === LABEL_HOSTNAME) continue;
-        const value = set[c.topologyKey] ?? '';
-        const counts = podCounts[i] as Map<string, number>;
-        if (!counts.has(value)) {
-          counts.set(value, 0);
-          topologySize[i] = (topologySize[i] as number) + 1;
-        }
-      }
+    if (requireAllTopologies) {
+      for (const nodeInfo of filteredNodes) if (!nodeHasAllTopologyKeys(nodeInfo.labels, constraints)) ignoredNodes.add(nodeInfo.name);
     }
-    const weights = constraints.map((c, i) =>
-      topologyNormalizingWeight(c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignoredNodes.size : (topologySize[i] as number)),
-    );
-    const ns = pod.metadata?.namespace ?? '';
-    const required = requiredNodeAffinityOf(pod);
-    for (let i = 0; i < constraints.length; i++) {
-      const c = constraints[i] as SpreadConstraint;
-      const counts = podCounts[i] as Map<string, number>;
-      // Domains without a candidate node, and per-node (hostname) counts, are skipped here.
-      if (counts.size === 0) continue;
-      const everyNodeIncluded = (c.nodeAffinityPolicy !== 'Honor' || !required.restricts) && c.nodeTaintsPolicy !== 'Honor';
-      if (everyNodeIncluded && (!requireAllTopologies || constraints.length === 1)) {
-        // The common case: per-domain totals kept up to date across cycles.
-        const totals = this.domainCounter(c, ns, requireAllTopologies).refresh(this.handle.snapshot());
-        for (const value of counts.keys()) counts.set(value, totals.get(value) ?? 0);
-        continue;
-      }
-      for (const nodeInfo of allNodes) {
-        const node = nodeInfo.node;
-        if (!node) continue;
-        const set = nodeLabels(node);
-        if (requireAllTopologies && !nodeHasAllTopologyKeys(set, constraints)) continue;
-        if (!nodeIncluded(c, pod, node, required)) continue;
-        const value = set[c.topologyKey] ?? '';
-        const current = counts.get(value);
-        if (current !== undefined) counts.set(value, current + countMatchingPods(nodeInfo, c, ns));
-      }
-    }
-    this.preScoreState.write(state, { constraints, ignoredNodes, podCounts, weights });
+    const context: ScoringContext = { pod, constraints, filteredNodes, ignoredNodes, requireAllTopologies, snapshot };
+    const scorers = constraints.map((c) => this.scorerFor(c, context));
+    this.preScoreState.write(state, { ignoredNodes, scorers });
     return SUCCESS;
+  }
+
+  private scorerFor(c: SpreadConstraint, ctx: ScoringContext): ConstraintScorer {
+    const { pod, filteredNodes, ignoredNodes, requireAllTopologies, snapshot } = ctx;
+    const ns = pod.metadata?.namespace ?? '';
+    // Per-node (hostname) counts are taken in Score.
+    if (c.topologyKey === LABEL_HOSTNAME) {
+      const weight = topologyNormalizingWeight(filteredNodes.length - ignoredNodes.size);
+      return { kind: 'node', counts: nodeCountsFor(c, ns), maxSkew: c.maxSkew, weight };
+    }
+    const required = requiredNodeAffinityOf(pod);
+    const everyNodeIncluded = (c.nodeAffinityPolicy !== 'Honor' || !required.restricts) && c.nodeTaintsPolicy !== 'Honor';
+    if (everyNodeIncluded && (!requireAllTopologies || ctx.constraints.length === 1)) {
+      // The common case: per-domain totals kept up to date across cycles.
+      const counter = this.domainCounter(c, ns, requireAllTopologies);
+      counter.refresh(snapshot);
+      // The domains of the scored nodes: every populated one, once that many are seen.
+      const seen = new Uint8Array(counter.domainCount);
+      const populated = counter.populatedDomains;
+      let size = 0;
+      for (const nodeInfo of filteredNodes) {
+        if (ignoredNodes.size > 0 && ignoredNodes.has(nodeInfo.name)) continue;
+        const id = counter.domainIdOf(nodeInfo);
+        if (id < 0 || seen[id] === 1) continue;
+        seen[id] = 1;
+        if (++size === populated) break;
+      }
+      const weight = topologyNormalizingWeight(size);
+      const parts = new Float64Array(counter.domainCount);
+      for (let id = 0; id < parts.length; id++) parts[id] = scoreForCount(seen[id] === 1 ? counter.totalAt(id) : 0, c.maxSkew, weight);
+      return { kind: 'domain', counter, parts };
+    }
+    const counts = new Map<string, number>();
+    for (const nodeInfo of filteredNodes) {
+      if (ignoredNodes.size > 0 && ignoredNodes.has(nodeInfo.name)) continue;
+      const value = nodeInfo.labels[c.topologyKey] ?? '';
+      if (!counts.has(value)) counts.set(value, 0);
+    }
+    const weight = topologyNormalizingWeight(counts.size);
+    for (const nodeInfo of snapshot.list()) {
+      const node = nodeInfo.node;
+      if (!node || counts.size === 0) continue;
+      const set = nodeLabels(node);
+      if (requireAllTopologies && !nodeHasAllTopologyKeys(set, ctx.constraints)) continue;
+      if (!nodeIncluded(c, pod, node, required)) continue;
+      const value = set[c.topologyKey] ?? '';
+      const current = counts.get(value);
+      if (current !== undefined) counts.set(value, current + countMatchingPods(nodeInfo, c, ns));
+    }
+    return { kind: 'value', topologyKey: c.topologyKey, counts, maxSkew: c.maxSkew, weight };
   }
 
   private domainCounter(c: SpreadConstraint, namespace: string, requireKey: boolean): DomainCounter {
@@ -606,19 +724,25 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   }
 
   /** The weighted number of matching pods in the node's domains (fewer is better; normalized later). */
-  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number | Status {
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number | Status {
     const s = this.preScoreState.read(state);
     if (s === undefined) return missingState(PRE_SCORE_STATE_KEY);
     if (s.ignoredNodes.size > 0 && s.ignoredNodes.has(nodeInfo.name)) return 0;
-    const set = nodeInfo.labels;
-    const ns = pod.metadata?.namespace ?? '';
     let score = 0;
-    for (let i = 0; i < s.constraints.length; i++) {
-      const c = s.constraints[i] as SpreadConstraint;
-      const value = set[c.topologyKey];
-      if (value === undefined) continue;
-      const count = c.topologyKey === LABEL_HOSTNAME ? countMatchingPods(nodeInfo, c, ns) : ((s.podCounts[i] as Map<string, number>).get(value) ?? 0);
-      score += scoreForCount(count, c.maxSkew, s.weights[i] as number);
+    for (const scorer of s.scorers) {
+      if (scorer.kind === 'domain') {
+        const id = scorer.counter.labelledIdOf(nodeInfo);
+        if (id >= 0) score += scorer.parts[id] as number;
+      } else if (scorer.kind === 'node') {
+        // A constant key: a named property load, cheaper than a keyed one in this loop.
+        if (nodeInfo.labels[LABEL_HOSTNAME] === undefined) continue;
+        const count = scorer.counts === undefined || nodeInfo.pods.length === 0 ? 0 : scorer.counts.get(nodeInfo);
+        score += scoreForCount(count, scorer.maxSkew, scorer.weight);
+      } else {
+        const value = nodeInfo.labels[scorer.topologyKey];
+        if (value === undefined) continue;
+        score += scoreForCount(scorer.counts.get(value) ?? 0, scorer.maxSkew, scorer.weight);
+      }
     }
     return Math.round(score);
   }
