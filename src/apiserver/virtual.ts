@@ -6,6 +6,7 @@ import type { Authenticator, Authorizer, UserInfo } from './auth.js';
 import type { IncomingMessage } from 'node:http';
 import type { ResourceRequestInfo, NonResourceRequestInfo, Verb } from './request-info.js';
 import { newBadRequest, newConflict, newNotFound } from './status.js';
+import { withOverrides } from '../machinery/index.js';
 import type { GenericStore, RequestContext } from './registry/generic-store.js';
 import type { ServiceAccountTokens } from './serviceaccount-tokens.js';
 
@@ -137,8 +138,10 @@ export async function bindPod(deps: VirtualDeps, binding: KubeObject, ctx: Reque
       const conditions = (Array.isArray(status.conditions) ? status.conditions : []).filter((c) => !(isObject(c) && c.type === 'PodScheduled'));
       conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ctx.now.toISOString().replace(/\.\d{3}Z$/, 'Z') });
       // The stored pod is shared (readOnlyMutate): annotations are merged into a copy.
-      const metadata = annotations && Object.keys(annotations).length > 0 ? { ...meta, annotations: { ...meta.annotations, ...annotations } } : meta;
-      return { ...pod, metadata, spec: { ...spec, nodeName }, status: { ...status, conditions } };
+      // Copies member by member: spread copies that gain a member get a hidden class
+      // each, and every bound pod's spec would keep one (see machinery/objects.ts).
+      const metadata = annotations && Object.keys(annotations).length > 0 ? withOverrides(meta, { annotations: { ...meta.annotations, ...annotations } }) : meta;
+      return withOverrides(pod, { metadata, spec: withOverrides(spec, { nodeName }), status: withOverrides(status, { conditions }) });
     },
     ctx,
     // The mutation copies what it changes: the stored pod is read in place.

@@ -7,6 +7,7 @@
 import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { Namespace, Node, Pod, PodCondition, ReplicationController, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/types.js';
+import { withOverrides } from '../machinery/index.js';
 import { Resources, isNotFound, type EventRecorder, type Informer } from '../client/index.js';
 import type { Controller, ControllerContext } from '../controllers/index.js';
 import { FitError, Framework, NoNodesAvailableError, PluginError, DEFAULT_SCHEDULER_NAME, type PodDisruptionBudgetLike, type Profile, type Registry, type SchedulerServices } from './framework/runtime.js';
@@ -312,7 +313,7 @@ export class Scheduler implements Controller {
     }
 
     // assume: the pod counts on its node from now on, for the cycles that follow.
-    const assumedPod: Pod = { ...pod, spec: { ...pod.spec!, nodeName: host } };
+    const assumedPod: Pod = withOverrides(pod, { spec: withOverrides(pod.spec ?? {}, { nodeName: host }) });
     const assumedInfo: PodInfo = { ...qpi.podInfo, pod: assumedPod };
     try {
       this.cache.assumePod(assumedInfo);
