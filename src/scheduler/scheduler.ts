@@ -13,6 +13,7 @@ import type { Controller, ControllerContext } from '../controllers/index.js';
 import { FitError, Framework, NoNodesAvailableError, PluginError, DEFAULT_SCHEDULER_NAME, type PodDisruptionBudgetLike, type Profile, type Registry, type SchedulerServices } from './framework/runtime.js';
 import { Code, CycleState, isRejected, isSuccess, type ClusterEvent, type PodInfo, type Status } from './framework/types.js';
 import { SchedulerCache } from './cache.js';
+import { forgetPodInfo } from './framework/nodeinfo.js';
 import { Events, SchedulingQueue, type NominatingInfo, type QueuedPodInfo } from './queue.js';
 import { DEFAULT_BINDER, DEFAULT_PREEMPTION, defaultProfile, defaultSelector, inTreeRegistry } from './plugins/index.js';
 import { newDefaultBinder } from './plugins/defaultbinder/index.js';
@@ -207,6 +208,11 @@ export class Scheduler implements Controller {
   }
 
   private onPodUpdate(oldPod: Pod, newPod: Pod): void {
+    this.handlePodUpdate(oldPod, newPod);
+    if (oldPod !== newPod) forgetPodInfo(oldPod);
+  }
+
+  private handlePodUpdate(oldPod: Pod, newPod: Pod): void {
     if (assigned(oldPod)) {
       this.cache.updatePod(oldPod, newPod);
       this.queue.moveAllToActiveOrBackoffQueue(assignedPodUpdateEvent(oldPod, newPod), oldPod, newPod);
@@ -223,6 +229,11 @@ export class Scheduler implements Controller {
   }
 
   private onPodDelete(pod: Pod): void {
+    this.handlePodDelete(pod);
+    forgetPodInfo(pod);
+  }
+
+  private handlePodDelete(pod: Pod): void {
     const uid = pod.metadata?.uid;
     if (uid) this.framework.getWaitingPod(uid)?.reject('', 'pod deleted');
     if (assigned(pod)) {

@@ -6,6 +6,7 @@ import {
   DEFAULT_MEMORY_REQUEST,
   DEFAULT_MILLI_CPU_REQUEST,
   MutableNodeInfo,
+  forgetPodInfo,
   NodeNumber,
   hostPortsOf,
   isScalarResourceName,
@@ -119,6 +120,31 @@ describe('newPodInfo', () => {
     assert.equal(podInfoOf(p), info);
     const other = pod('q');
     assert.equal(podInfoOf(other), podInfoOf(other));
+  });
+
+  it('shares one requests Resource between pods of one containers array, and only then', () => {
+    const containers = [container('a', { cpu: '100m', memory: '64Mi' })];
+    const first = newPodInfo(pod('p1', { containers }));
+    const second = newPodInfo(pod('p2', { containers, nodeName: 'n1' }));
+    assert.equal(second.requests, first.requests);
+    assert.equal(second.requests.milliCPU, 100);
+    // Overhead or init containers add to the sum: those pods get a Resource of their own.
+    const withOverhead = newPodInfo(pod('p3', { containers, overhead: { cpu: '50m' } }));
+    assert.notEqual(withOverhead.requests, first.requests);
+    assert.equal(withOverhead.requests.milliCPU, 150);
+    assert.equal(first.requests.milliCPU, 100);
+    const withInit = newPodInfo(pod('p4', { containers, initContainers: [container('i', { cpu: '1' })] }));
+    assert.equal(withInit.requests.milliCPU, 1000);
+    assert.equal(newPodInfo(pod('p5', { containers })).requests.milliCPU, 100);
+  });
+
+  it('forgets the PodInfo of a superseded pod object', () => {
+    const p = pod('p', { containers: [container('a', { cpu: '1' })] });
+    const info = podInfoOf(p);
+    forgetPodInfo(p);
+    const again = podInfoOf(p);
+    assert.notEqual(again, info);
+    assert.deepEqual(again.requests, info.requests);
   });
 
   it('flags affinity and required anti-affinity', () => {

@@ -167,11 +167,31 @@ function isRestartableInitContainer(container: Container): boolean {
  * replace the container aggregate for cpu and memory.
  */
 function podRequests(pod: Pod, withDefaults: boolean): Resource {
+  const spec = pod.spec;
+  const containers = spec?.containers;
+  // Pods of one template share their (hash-consed) containers array: when nothing else
+  // adds to the sum, they share one read-only Resource too.
+  const byContainersOnly =
+    containers !== undefined && (spec?.initContainers?.length ?? 0) === 0 && !spec?.overhead && !(spec as { resources?: unknown }).resources;
+  if (byContainersOnly) {
+    const memo = requestsByContainers.get(containers);
+    const known = withDefaults ? memo?.withDefaults : memo?.plain;
+    if (known) return known;
+  }
   const total = sumPodRequests(pod, withDefaults);
   // Kept for as long as the pod is: most pods ask for no extended resource.
   if (total.scalar.size === 0) total.scalar = NO_SCALARS;
+  if (byContainersOnly) {
+    const memo = requestsByContainers.get(containers) ?? {};
+    if (withDefaults) memo.withDefaults = total;
+    else memo.plain = total;
+    requestsByContainers.set(containers, memo);
+  }
   return total;
 }
+
+/** Requests by containers array, with and without defaults (see podRequests). */
+const requestsByContainers = new WeakMap<readonly Container[], { plain?: Resource; withDefaults?: Resource }>();
 
 /** A Map that stays empty: the extended resources of a pod that requests none, shared by all of them. */
 class EmptyScalars extends Map<string, number> {
@@ -288,6 +308,15 @@ export function podInfoOf(pod: Pod): ScheduledPodInfo {
     podInfoCache.set(pod, info);
   }
   return info;
+}
+
+/**
+ * Drops the PodInfo computed for a pod object that has been superseded or deleted:
+ * the API server's watch history keeps old versions alive for minutes, and their
+ * PodInfos with them (most of the scheduler's PodInfos, before this).
+ */
+export function forgetPodInfo(pod: Pod): void {
+  podInfoCache.delete(pod);
 }
 
 function needsDefaults(pod: Pod): boolean {

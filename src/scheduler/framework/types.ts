@@ -120,6 +120,15 @@ export interface Resource {
   scalar: Map<string, number>;
 }
 
+/** A Resource that is read, never changed (PodInfo's, shared between pods). */
+export interface ReadonlyResource {
+  readonly milliCPU: number;
+  readonly memory: number;
+  readonly ephemeralStorage: number;
+  readonly allowedPodNumber: number;
+  readonly scalar: ReadonlyMap<string, number>;
+}
+
 export interface HostPortInfo {
   readonly ip: string;
   readonly protocol: string;
@@ -129,10 +138,10 @@ export interface HostPortInfo {
 /** A pod with what plugins need precomputed once (requests, affinity terms). */
 export interface PodInfo {
   readonly pod: Pod;
-  /** Effective requests (max of init containers vs sum of containers, plus overhead). */
-  readonly requests: Resource;
+  /** Effective requests (max of init containers vs sum of containers, plus overhead); shared by pods of one template. */
+  readonly requests: ReadonlyResource;
   /** Requests with upstream's non-zero defaults (100m cpu, 200Mi memory) for scoring. */
-  readonly nonZeroRequests: Resource;
+  readonly nonZeroRequests: ReadonlyResource;
   readonly hasAffinity: boolean;
   readonly hasRequiredAntiAffinity: boolean;
 }

@@ -28,7 +28,7 @@ import {
   type PluginFactory,
   type PreFilterPlugin,
   type PreScorePlugin,
-  type Resource,
+  type ReadonlyResource,
   type ScorePlugin,
   type Status,
   StateSlot,
@@ -87,7 +87,7 @@ function insufficient(resourceName: string, reason: string, requested: number, u
  * Returns undefined (no allocation) when the pod fits, the common case.
  */
 export function fitsRequest(
-  podRequest: Resource,
+  podRequest: ReadonlyResource,
   nodeInfo: NodeInfo,
   ignoredExtendedResources?: ReadonlySet<string>,
   ignoredResourceGroups?: ReadonlySet<string>,
@@ -148,7 +148,7 @@ function mostRequestedScore(requested: number, capacity: number): number {
 }
 
 /** The pod's request of one resource, from the requests or the non-zero requests. */
-function podRequestOf(r: Resource, name: string): number {
+function podRequestOf(r: ReadonlyResource, name: string): number {
   switch (name) {
     case RESOURCE_CPU:
       return r.milliCPU;
@@ -373,7 +373,7 @@ function balancedScore(fractions: Float64Array, count: number, total: number): n
 
 /** Fit's PreFilter state: the pod's requests, and whether it asks for no extended resources (Filter's fast path). */
 interface FitPreFilterState {
-  readonly requests: Resource;
+  readonly requests: ReadonlyResource;
   readonly noScalar: boolean;
 }
 
