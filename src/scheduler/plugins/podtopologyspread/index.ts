@@ -181,11 +181,13 @@ function nodeIncluded(c: SpreadConstraint, pod: Pod, node: Node, required: Requi
   return true;
 }
 
-// ---- counting, kept per node generation -----------------------------------------------------
+// ---- counting, kept across cycles --------------------------------------------------------
 
-// Counting walks every pod of every node, which costs memory latency more than compute;
-// the counts only change when a node's generation does, so they are kept per node
-// under a small integer id of (namespace, selector).
+// Counting walks every pod of every node, which costs memory latency more than compute.
+// Counts are kept per (namespace, selector) by snapshot slot and brought up to date from
+// the snapshot's change log: a cycle recounts only the nodes changed since the selector
+// was last used, and of those only the pods appended since. Domains are small integer
+// ids kept per topology key for every selector, so per-node work is array reads.
 const MAX_COUNT_KEYS = 100_000;
 const countKeyIds = new Map<string, number>();
 
@@ -203,80 +205,215 @@ function countKeyId(namespace: string, selector: LabelSelector): number {
 }
 let nextCountKeyId = 1;
 
+/** Grows a typed array to size, keeping what it held and filling the rest. */
+function resized<A extends Int32Array | Uint32Array | Float64Array>(array: A, size: number, fill: number): A {
+  if (array.length === size) return array;
+  const out = new (array.constructor as new (n: number) => A)(size);
+  out.set(array.subarray(0, Math.min(size, array.length)));
+  if (size > array.length) out.fill(fill, array.length);
+  return out;
+}
+
 /**
- * Matching pods per node for one (namespace, selector), kept by snapshot slot
- * (NodeInfo.slot) and recounted only when the node's NodeInfo or generation changed:
- * a cycle scores hundreds of nodes, and most of them have not changed since the last.
- * A node whose pods only grew at the end since (no pod removed, none changed labels)
- * has only its new pods counted.
+ * Each snapshot slot's domain for one topology key, as small integer ids, shared by
+ * every selector. `version` changes whenever any slot's domain does (or the list size).
  */
-class NodeCounts {
-  private readonly infos: (NodeInfo | undefined)[] = [];
-  private readonly generations: number[] = [];
-  private readonly removals: number[] = [];
-  private readonly lengths: number[] = [];
-  private readonly counts: number[] = [];
+class DomainIndex {
+  /** Per slot: the domain id (nodes without the label in missingDomain), -1 for none. */
+  domainIds = new Int32Array(0);
+  /** Per slot: the domain id when the node carries the label itself, else -1 (Score skips those). */
+  labelledIds = new Int32Array(0);
+  private generations = new Float64Array(0);
+  private readonly ids = new Map<string, number>();
+  private nodesIn: number[] = [];
+  /** Domains holding at least one node. */
+  populated = 0;
+  version = 0;
+  private cursor: ChangeCursor | undefined = undefined;
+  private list: readonly NodeInfo[] = [];
+
+  constructor(
+    private readonly topologyKey: string,
+    /** The domain of nodes without the label ('' as upstream's system defaulting), or undefined to leave them out. */
+    private readonly missingDomain: string | undefined,
+  ) {}
+
+  /** The number of domain ids handed out (an upper bound for ids). */
+  get domainCount(): number {
+    return this.nodesIn.length;
+  }
+
+  refresh(snapshot: NodeInfoLister): void {
+    const nodes = snapshot.list();
+    this.list = nodes;
+    const changes = snapshot.changesSince?.(this.cursor);
+    this.cursor = changes?.cursor;
+    if (changes?.indexes !== undefined && this.domainIds.length === nodes.length) {
+      const indexes = changes.indexes;
+      for (let k = changes.from; k < indexes.length; k++) {
+        const i = indexes[k] as number;
+        this.update(i, nodes[i] as NodeInfo);
+      }
+      return;
+    }
+    if (this.domainIds.length !== nodes.length) {
+      for (let i = nodes.length; i < this.domainIds.length; i++) this.count(this.domainIds[i] as number, -1);
+      this.domainIds = resized(this.domainIds, nodes.length, -1);
+      this.labelledIds = resized(this.labelledIds, nodes.length, -1);
+      this.generations = resized(this.generations, nodes.length, -1);
+      this.version++;
+    }
+    for (let i = 0; i < nodes.length; i++) this.update(i, nodes[i] as NodeInfo);
+  }
+
+  private update(i: number, info: NodeInfo): void {
+    if (this.generations[i] === info.generation) return;
+    this.generations[i] = info.generation;
+    const label = info.node !== undefined ? info.labels[this.topologyKey] : undefined;
+    const value = info.node !== undefined ? label ?? this.missingDomain : undefined;
+    const id = value === undefined ? -1 : this.idOf(value);
+    this.labelledIds[i] = label === undefined ? -1 : id;
+    const before = this.domainIds[i] as number;
+    if (before === id) return;
+    this.count(before, -1);
+    this.count(id, 1);
+    this.domainIds[i] = id;
+    this.version++;
+  }
+
+  private idOf(value: string): number {
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.nodesIn.length;
+      this.ids.set(value, id);
+      this.nodesIn.push(0);
+    }
+    return id;
+  }
+
+  private count(id: number, nodes: 1 | -1): void {
+    if (id < 0) return;
+    const before = this.nodesIn[id] as number;
+    this.nodesIn[id] = before + nodes;
+    if (before === 0) this.populated++;
+    else if (before + nodes === 0) this.populated--;
+  }
+
+  /** The node's domain id as counted (nodes without the label in missingDomain), -1 for none. */
+  domainIdOf(nodeInfo: NodeInfo): number {
+    const i = nodeInfo.slot;
+    if (i >= 0 && this.list[i] === nodeInfo && i < this.domainIds.length) return this.domainIds[i] as number;
+    const value = nodeInfo.node !== undefined ? nodeInfo.labels[this.topologyKey] ?? this.missingDomain : undefined;
+    return value === undefined ? -1 : this.ids.get(value) ?? -1;
+  }
+
+  /** The node's domain id when it carries the label, else -1. */
+  labelledIdOf(nodeInfo: NodeInfo): number {
+    const i = nodeInfo.slot;
+    if (i >= 0 && this.list[i] === nodeInfo && i < this.labelledIds.length) return this.labelledIds[i] as number;
+    const value = nodeInfo.node !== undefined ? nodeInfo.labels[this.topologyKey] : undefined;
+    return value === undefined ? -1 : this.ids.get(value) ?? -1;
+  }
+}
+
+/**
+ * Matching pods per snapshot slot for one (namespace, selector), and their totals per
+ * domain of each DomainIndex asked about. A slot's count stays valid while its node's
+ * removalGeneration does and its pods only grew: then only the appended pods are counted.
+ * Twelve bytes a node, so every selector of a busy cluster can keep its counts.
+ */
+class SelectorCounts {
+  private counts = new Int32Array(0);
+  /** Pods counted per slot; -1 for a slot never counted. */
+  private lengths = new Int32Array(0);
+  /** The low 32 bits of the slot's removalGeneration when counted. */
+  private removals = new Uint32Array(0);
+  private list: readonly NodeInfo[] = [];
+  private cursor: ChangeCursor | undefined = undefined;
+  private readonly totals = new Map<DomainIndex, { version: number; size: number; byId: number[] }>();
 
   constructor(
     private readonly selector: LabelSelector,
     private readonly namespace: string,
   ) {}
 
-  get(nodeInfo: NodeInfo): number {
-    const i = nodeInfo.slot;
-    const pods = nodeInfo.pods;
-    if (i < 0) return countPods(pods, 0, this.selector, this.namespace);
-    if (this.infos[i] === nodeInfo) {
-      if (this.generations[i] === nodeInfo.generation) return this.counts[i] as number;
-      const counted = this.lengths[i] as number;
-      if (this.removals[i] === nodeInfo.removalGeneration && pods.length >= counted) {
-        const count = (this.counts[i] as number) + countPods(pods, counted, this.selector, this.namespace);
-        this.remember(i, nodeInfo, count);
-        return count;
+  /** Brings the counts up to date with the snapshot; call once per cycle before reading. */
+  refresh(snapshot: NodeInfoLister): void {
+    const nodes = snapshot.list();
+    this.list = nodes;
+    const changes = snapshot.changesSince?.(this.cursor);
+    this.cursor = changes?.cursor;
+    if (changes?.indexes !== undefined && this.counts.length === nodes.length) {
+      const indexes = changes.indexes;
+      for (let k = changes.from; k < indexes.length; k++) {
+        const i = indexes[k] as number;
+        this.update(i, nodes[i] as NodeInfo);
       }
+      return;
     }
-    const count = countPods(pods, 0, this.selector, this.namespace);
-    while (this.infos.length <= i) {
-      this.infos.push(undefined);
-      this.generations.push(0);
-      this.removals.push(0);
-      this.lengths.push(0);
-      this.counts.push(0);
+    if (this.counts.length !== nodes.length) {
+      this.counts = resized(this.counts, nodes.length, 0);
+      this.lengths = resized(this.lengths, nodes.length, -1);
+      this.removals = resized(this.removals, nodes.length, 0);
+      // Slots may name other nodes now: totals are summed again when next asked for.
+      this.totals.clear();
     }
-    this.remember(i, nodeInfo, count);
-    return count;
+    for (let i = 0; i < nodes.length; i++) this.update(i, nodes[i] as NodeInfo);
   }
 
-  private remember(i: number, nodeInfo: NodeInfo, count: number): void {
-    this.infos[i] = nodeInfo;
-    this.generations[i] = nodeInfo.generation;
-    this.removals[i] = nodeInfo.removalGeneration;
-    this.lengths[i] = nodeInfo.pods.length;
+  /** Matching pods on the node (counted directly for a NodeInfo outside the refreshed snapshot). */
+  at(nodeInfo: NodeInfo): number {
+    const i = nodeInfo.slot;
+    if (i >= 0 && this.list[i] === nodeInfo && i < this.counts.length) return this.counts[i] as number;
+    return countPods(nodeInfo.pods, 0, this.selector, this.namespace);
+  }
+
+  /** Matching pods per domain id of index (refreshed for the same snapshot). */
+  totalsBy(index: DomainIndex): readonly number[] {
+    let entry = this.totals.get(index);
+    if (entry === undefined || entry.version !== index.version || entry.size !== this.counts.length) {
+      const byId = new Array<number>(index.domainCount).fill(0);
+      const ids = index.domainIds;
+      for (let i = 0; i < this.counts.length; i++) {
+        const id = ids[i] as number;
+        if (id >= 0) byId[id] = (byId[id] as number) + (this.counts[i] as number);
+      }
+      entry = { version: index.version, size: this.counts.length, byId };
+      if (this.totals.size >= MAX_TOTALS_PER_SELECTOR) this.totals.clear();
+      this.totals.set(index, entry);
+    }
+    return entry.byId;
+  }
+
+  private update(i: number, info: NodeInfo): void {
+    const pods = info.pods;
+    const removal = info.removalGeneration >>> 0;
+    const counted = this.lengths[i] as number;
+    const before = this.counts[i] as number;
+    let count: number;
+    if (counted >= 0 && this.removals[i] === removal && pods.length >= counted) {
+      if (pods.length === counted) return;
+      count = before + countPods(pods, counted, this.selector, this.namespace);
+    } else {
+      count = countPods(pods, 0, this.selector, this.namespace);
+    }
     this.counts[i] = count;
+    this.lengths[i] = pods.length;
+    this.removals[i] = removal;
+    if (count === before) return;
+    // Totals of indexes unchanged since they were summed follow the count.
+    for (const [index, entry] of this.totals) {
+      if (entry.version !== index.version || entry.size !== this.counts.length) continue;
+      const id = index.domainIds[i] as number;
+      if (id >= 0) entry.byId[id] = (entry.byId[id] ?? 0) + count - before;
+    }
   }
 }
 
-const MAX_NODE_COUNTS = 64;
-const nodeCountsByKey = new Map<number, NodeCounts>();
-
-/** The per-node match counts of the constraint's (namespace, selector); undefined when the selector matches nothing. */
-function nodeCountsFor(c: SpreadConstraint, namespace: string): NodeCounts | undefined {
-  const selector = c.selector;
-  if (!selector.selectable || selector.isEmpty()) return undefined;
-  let counts = nodeCountsByKey.get(c.countKey);
-  if (counts === undefined) {
-    // Count keys name (namespace, selector): the same key always counts the same pods.
-    if (nodeCountsByKey.size >= MAX_NODE_COUNTS) nodeCountsByKey.clear();
-    nodeCountsByKey.set(c.countKey, (counts = new NodeCounts(selector, namespace)));
-  }
-  return counts;
-}
-
-/** countPodsMatchSelector: live pods of the namespace on the node matching the selector (an empty selector counts none). */
-function countMatchingPods(nodeInfo: NodeInfo, c: SpreadConstraint, namespace: string): number {
-  if (nodeInfo.pods.length === 0) return 0;
-  return nodeCountsFor(c, namespace)?.get(nodeInfo) ?? 0;
-}
+const MAX_SELECTOR_COUNTS = 512;
+const MAX_DOMAIN_INDEXES = 64;
+/** Domain indexes a selector keeps totals for (more are summed again when asked). */
+const MAX_TOTALS_PER_SELECTOR = 8;
 
 function countPods(pods: readonly PodInfo[], from: number, selector: LabelSelector, namespace: string): number {
   let count = 0;
@@ -287,164 +424,6 @@ function countPods(pods: readonly PodInfo[], from: number, selector: LabelSelect
     if (selectorMatches(selector, meta?.labels ?? EMPTY_LABELS)) count++;
   }
   return count;
-}
-
-const MAX_DOMAIN_COUNTERS = 32;
-
-/**
- * Matching pods per topology domain over all nodes, for one (namespace, selector,
- * topology key). Each refresh recounts only the nodes that changed since the last one:
- * those the snapshot's change log names when it has one (a few per cycle), else every
- * node whose NodeInfo or generation differs from what was counted.
- *
- * Domains are small integer ids, and each node's id is kept by snapshot slot, so the
- * per-node work of PreScore and Score is array reads instead of label lookups.
- */
-class DomainCounter {
-  private infos: (NodeInfo | undefined)[] = [];
-  private generations: number[] = [];
-  /** Per slot: the node's domain id (nodes without the label in missingDomain), -1 for none. */
-  private domainIds: number[] = [];
-  /** Per slot: the domain id when the node carries the topology label, else -1 (Score skips those nodes). */
-  private labelledIds: number[] = [];
-  private counts: number[] = [];
-  /** Per domain id: its value, matching pods and nodes. */
-  private names: string[] = [];
-  private totals: number[] = [];
-  private nodesIn: number[] = [];
-  private ids = new Map<string, number>();
-  /** Domains with at least one node. */
-  private populated = 0;
-  private cursor: ChangeCursor | undefined = undefined;
-
-  constructor(
-    private readonly constraint: SpreadConstraint,
-    private readonly namespace: string,
-    /** The domain of nodes without the topology label ('' as upstream's system defaulting), or undefined to leave them out. */
-    private readonly missingDomain: string | undefined,
-  ) {}
-
-  /** Brings the counts up to date with the snapshot. */
-  refresh(snapshot: NodeInfoLister): void {
-    const nodes = snapshot.list();
-    // Ids are never reused: start over when label churn has left many unused.
-    if (this.names.length > 2 * nodes.length + 64) this.reset();
-    const changes = snapshot.changesSince?.(this.cursor);
-    this.cursor = changes?.cursor;
-    if (changes?.indexes !== undefined && this.infos.length === nodes.length) {
-      const indexes = changes.indexes;
-      for (let k = changes.from; k < indexes.length; k++) {
-        const i = indexes[k] as number;
-        const info = nodes[i] as NodeInfo;
-        if (this.infos[i] !== info || this.generations[i] !== info.generation) this.replace(i, info);
-      }
-      return;
-    }
-    for (let i = 0; i < nodes.length; i++) {
-      const info = nodes[i] as NodeInfo;
-      if (this.infos[i] !== info || this.generations[i] !== info.generation) this.replace(i, info);
-    }
-    for (let i = nodes.length; i < this.infos.length; i++) this.add(this.domainIds[i] as number, -(this.counts[i] as number), -1);
-    if (this.infos.length > nodes.length) {
-      this.infos.length = nodes.length;
-      this.generations.length = nodes.length;
-      this.domainIds.length = nodes.length;
-      this.labelledIds.length = nodes.length;
-      this.counts.length = nodes.length;
-    }
-  }
-
-  /** Matching pods in the domain with this value. */
-  total(value: string): number {
-    const id = this.ids.get(value);
-    return id === undefined ? 0 : (this.totals[id] as number);
-  }
-
-  /** The number of domain ids handed out (an upper bound for ids). */
-  get domainCount(): number {
-    return this.names.length;
-  }
-
-  /** Domains holding at least one node. */
-  get populatedDomains(): number {
-    return this.populated;
-  }
-
-  totalAt(id: number): number {
-    return this.totals[id] as number;
-  }
-
-  /** The node's domain id as counted (nodes without the label in missingDomain), -1 for none. */
-  domainIdOf(nodeInfo: NodeInfo): number {
-    const slot = nodeInfo.slot;
-    if (slot >= 0 && this.infos[slot] === nodeInfo) return this.domainIds[slot] as number;
-    const value = nodeInfo.node !== undefined ? nodeInfo.labels[this.constraint.topologyKey] ?? this.missingDomain : undefined;
-    return value === undefined ? -1 : this.ids.get(value) ?? -1;
-  }
-
-  /** The node's domain id when it carries the topology label, else -1. */
-  labelledIdOf(nodeInfo: NodeInfo): number {
-    const slot = nodeInfo.slot;
-    if (slot >= 0 && this.infos[slot] === nodeInfo) return this.labelledIds[slot] as number;
-    const value = nodeInfo.node !== undefined ? nodeInfo.labels[this.constraint.topologyKey] : undefined;
-    return value === undefined ? -1 : this.ids.get(value) ?? -1;
-  }
-
-  private reset(): void {
-    this.infos = [];
-    this.generations = [];
-    this.domainIds = [];
-    this.labelledIds = [];
-    this.counts = [];
-    this.names = [];
-    this.totals = [];
-    this.nodesIn = [];
-    this.ids = new Map();
-    this.populated = 0;
-    this.cursor = undefined;
-  }
-
-  private idOf(value: string): number {
-    let id = this.ids.get(value);
-    if (id === undefined) {
-      id = this.names.length;
-      this.ids.set(value, id);
-      this.names.push(value);
-      this.totals.push(0);
-      this.nodesIn.push(0);
-    }
-    return id;
-  }
-
-  private replace(i: number, info: NodeInfo): void {
-    const known = this.infos[i] !== undefined;
-    if (known) this.add(this.domainIds[i] as number, -(this.counts[i] as number), -1);
-    while (this.domainIds.length <= i) {
-      this.domainIds.push(-1);
-      this.labelledIds.push(-1);
-      this.counts.push(0);
-      this.generations.push(0);
-    }
-    const label = info.node !== undefined ? info.labels[this.constraint.topologyKey] : undefined;
-    const value = info.node !== undefined ? label ?? this.missingDomain : undefined;
-    const id = value === undefined ? -1 : this.idOf(value);
-    const count = id < 0 ? 0 : countMatchingPods(info, this.constraint, this.namespace);
-    this.infos[i] = info;
-    this.generations[i] = info.generation;
-    this.domainIds[i] = id;
-    this.labelledIds[i] = label === undefined ? -1 : id;
-    this.counts[i] = count;
-    this.add(id, count, 1);
-  }
-
-  private add(id: number, delta: number, nodes: 1 | -1): void {
-    if (id < 0) return;
-    this.totals[id] = (this.totals[id] as number) + delta;
-    const before = this.nodesIn[id] as number;
-    this.nodesIn[id] = before + nodes;
-    if (before === 0) this.populated++;
-    else if (before + nodes === 0) this.populated--;
-  }
 }
 
 /** The two domains with the fewest matching pods (criticalPaths), so AddPod/RemovePod stay O(1). */
@@ -507,9 +486,9 @@ class PreFilterState {
 /** How Score finds one constraint's part of a node's score. */
 type ConstraintScorer =
   /** Per node (the hostname key): from the node's own matching pods. */
-  | { readonly kind: 'node'; readonly counts: NodeCounts | undefined; readonly maxSkew: number; readonly weight: number }
-  /** Per domain, worked out in PreScore for every domain id of a DomainCounter. */
-  | { readonly kind: 'domain'; readonly counter: DomainCounter; readonly parts: Float64Array }
+  | { readonly kind: 'node'; readonly counts: SelectorCounts | undefined; readonly maxSkew: number; readonly weight: number }
+  /** Per domain, worked out in PreScore for every domain id of a DomainIndex. */
+  | { readonly kind: 'domain'; readonly index: DomainIndex; readonly parts: Float64Array }
   /** Per domain, by label value: constraints that count only some nodes. */
   | { readonly kind: 'value'; readonly topologyKey: string; readonly counts: Map<string, number>; readonly maxSkew: number; readonly weight: number };
 
@@ -536,7 +515,10 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
   private readonly systemDefaulted: boolean;
   private readonly defaultSelectorFn: DefaultSelectorFn | undefined;
   /** Per-domain totals by (namespace + selector, topology key), least recently used first. */
-  private readonly domainCounters = new Map<string, DomainCounter>();
+  /** Counts by (namespace, selector) id, least recently used first. */
+  private readonly selectorCounts = new Map<number, SelectorCounts>();
+  /** Domain ids by topology key and the domain of nodes without it. */
+  private readonly domainIndexes = new Map<string, DomainIndex>();
   private readonly preScoreState = new StateSlot<PreScoreState>(PRE_SCORE_STATE_KEY);
 
   constructor(
@@ -571,7 +553,9 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     const ns = pod.metadata?.namespace ?? '';
     const required = requiredNodeAffinityOf(pod);
     const matchNum = constraints.map(() => new Map<string, number>());
-    for (const nodeInfo of this.handle.snapshot().list()) {
+    const snapshot = this.handle.snapshot();
+    const counts = constraints.map((c) => this.countsFor(c, ns, snapshot));
+    for (const nodeInfo of snapshot.list()) {
       const node = nodeInfo.node;
       if (!node) continue;
       const set = nodeLabels(node);
@@ -580,8 +564,8 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
         const c = constraints[i] as SpreadConstraint;
         if (!nodeIncluded(c, pod, node, required)) continue;
         const value = set[c.topologyKey] as string;
-        const counts = matchNum[i] as Map<string, number>;
-        counts.set(value, (counts.get(value) ?? 0) + countMatchingPods(nodeInfo, c, ns));
+        const domainCounts = matchNum[i] as Map<string, number>;
+        domainCounts.set(value, (domainCounts.get(value) ?? 0) + (counts[i]?.at(nodeInfo) ?? 0));
       }
     }
     const criticalPaths = matchNum.map((counts) => {
@@ -666,29 +650,29 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     // Per-node (hostname) counts are taken in Score.
     if (c.topologyKey === LABEL_HOSTNAME) {
       const weight = topologyNormalizingWeight(filteredNodes.length - ignoredNodes.size);
-      return { kind: 'node', counts: nodeCountsFor(c, ns), maxSkew: c.maxSkew, weight };
+      return { kind: 'node', counts: this.countsFor(c, ns, snapshot), maxSkew: c.maxSkew, weight };
     }
     const required = requiredNodeAffinityOf(pod);
     const everyNodeIncluded = (c.nodeAffinityPolicy !== 'Honor' || !required.restricts) && c.nodeTaintsPolicy !== 'Honor';
     if (everyNodeIncluded && (!requireAllTopologies || ctx.constraints.length === 1)) {
       // The common case: per-domain totals kept up to date across cycles.
-      const counter = this.domainCounter(c, ns, requireAllTopologies);
-      counter.refresh(snapshot);
+      const index = this.domainIndex(c.topologyKey, requireAllTopologies ? undefined : '', snapshot);
+      index.refresh(snapshot);
+      const totals = this.countsFor(c, ns, snapshot)?.totalsBy(index);
       // The domains of the scored nodes: every populated one, once that many are seen.
-      const seen = new Uint8Array(counter.domainCount);
-      const populated = counter.populatedDomains;
+      const seen = new Uint8Array(index.domainCount);
       let size = 0;
       for (const nodeInfo of filteredNodes) {
         if (ignoredNodes.size > 0 && ignoredNodes.has(nodeInfo.name)) continue;
-        const id = counter.domainIdOf(nodeInfo);
+        const id = index.domainIdOf(nodeInfo);
         if (id < 0 || seen[id] === 1) continue;
         seen[id] = 1;
-        if (++size === populated) break;
+        if (++size === index.populated) break;
       }
       const weight = topologyNormalizingWeight(size);
-      const parts = new Float64Array(counter.domainCount);
-      for (let id = 0; id < parts.length; id++) parts[id] = scoreForCount(seen[id] === 1 ? counter.totalAt(id) : 0, c.maxSkew, weight);
-      return { kind: 'domain', counter, parts };
+      const parts = new Float64Array(index.domainCount);
+      for (let id = 0; id < parts.length; id++) parts[id] = scoreForCount(seen[id] === 1 ? totals?.[id] ?? 0 : 0, c.maxSkew, weight);
+      return { kind: 'domain', index, parts };
     }
     const counts = new Map<string, number>();
     for (const nodeInfo of filteredNodes) {
@@ -697,6 +681,7 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       if (!counts.has(value)) counts.set(value, 0);
     }
     const weight = topologyNormalizingWeight(counts.size);
+    const matching = counts.size === 0 ? undefined : this.countsFor(c, ns, snapshot);
     for (const nodeInfo of snapshot.list()) {
       const node = nodeInfo.node;
       if (!node || counts.size === 0) continue;
@@ -705,22 +690,37 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
       if (!nodeIncluded(c, pod, node, required)) continue;
       const value = set[c.topologyKey] ?? '';
       const current = counts.get(value);
-      if (current !== undefined) counts.set(value, current + countMatchingPods(nodeInfo, c, ns));
+      if (current !== undefined) counts.set(value, current + (matching?.at(nodeInfo) ?? 0));
     }
     return { kind: 'value', topologyKey: c.topologyKey, counts, maxSkew: c.maxSkew, weight };
   }
 
-  private domainCounter(c: SpreadConstraint, namespace: string, requireKey: boolean): DomainCounter {
-    const key = `${c.countKey}\n${c.topologyKey}\n${requireKey}`;
-    let counter = this.domainCounters.get(key);
-    if (counter) {
-      this.domainCounters.delete(key);
+  /** The constraint's counts, up to date with the snapshot; undefined when its selector matches nothing. */
+  private countsFor(c: SpreadConstraint, namespace: string, snapshot: NodeInfoLister): SelectorCounts | undefined {
+    const selector = c.selector;
+    if (!selector.selectable || selector.isEmpty()) return undefined;
+    // Count keys name (namespace, selector): the same key always counts the same pods.
+    let counts = this.selectorCounts.get(c.countKey);
+    if (counts) {
+      this.selectorCounts.delete(c.countKey);
     } else {
-      counter = new DomainCounter(c, namespace, requireKey ? undefined : '');
-      if (this.domainCounters.size >= MAX_DOMAIN_COUNTERS) this.domainCounters.delete(this.domainCounters.keys().next().value as string);
+      counts = new SelectorCounts(selector, namespace);
+      if (this.selectorCounts.size >= MAX_SELECTOR_COUNTS) this.selectorCounts.delete(this.selectorCounts.keys().next().value as number);
     }
-    this.domainCounters.set(key, counter);
-    return counter;
+    this.selectorCounts.set(c.countKey, counts);
+    counts.refresh(snapshot);
+    return counts;
+  }
+
+  private domainIndex(topologyKey: string, missingDomain: string | undefined, snapshot: NodeInfoLister): DomainIndex {
+    const key = `${topologyKey}\n${missingDomain ?? '\u0000'}`;
+    let index = this.domainIndexes.get(key);
+    // Ids are never reused: start over when label churn has left many unused.
+    if (!index || index.domainCount > 2 * snapshot.list().length + 64) {
+      if (this.domainIndexes.size >= MAX_DOMAIN_INDEXES) this.domainIndexes.clear();
+      this.domainIndexes.set(key, (index = new DomainIndex(topologyKey, missingDomain)));
+    }
+    return index;
   }
 
   /** The weighted number of matching pods in the node's domains (fewer is better; normalized later). */
@@ -731,12 +731,12 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     let score = 0;
     for (const scorer of s.scorers) {
       if (scorer.kind === 'domain') {
-        const id = scorer.counter.labelledIdOf(nodeInfo);
+        const id = scorer.index.labelledIdOf(nodeInfo);
         if (id >= 0) score += scorer.parts[id] as number;
       } else if (scorer.kind === 'node') {
         // A constant key: a named property load, cheaper than a keyed one in this loop.
         if (nodeInfo.labels[LABEL_HOSTNAME] === undefined) continue;
-        const count = scorer.counts === undefined || nodeInfo.pods.length === 0 ? 0 : scorer.counts.get(nodeInfo);
+        const count = scorer.counts === undefined || nodeInfo.pods.length === 0 ? 0 : scorer.counts.at(nodeInfo);
         score += scoreForCount(count, scorer.maxSkew, scorer.weight);
       } else {
         const value = nodeInfo.labels[scorer.topologyKey];
