@@ -4,6 +4,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { checkLeaksAfterAll } from '../testing/index.js';
 import { NodeNumber, newPodInfo } from './framework/nodeinfo.js';
 import { NodeTree, SchedulerCache } from './cache.js';
+import type { ChangeCursor } from './framework/types.js';
 
 checkLeaksAfterAll();
 
@@ -124,6 +125,31 @@ describe('SchedulerCache', () => {
     cache.addPod(pod('b', 'n7'));
     assert.equal(taken.pods.length, 1);
     assert.equal(cache.updateSnapshot().get('n7')?.pods.length, 2);
+  });
+
+  it('logs apart the positions whose pods changed as a count of matching pods sees them', () => {
+    const cache = new SchedulerCache();
+    for (let i = 0; i < 3; i++) cache.addNode(node(`n${i}`));
+    const a = pod('a', 'n1');
+    cache.addPod(a);
+    const snap = cache.updateSnapshot();
+    const all = snap.changesSince(undefined);
+    const pods = snap.changesSince(undefined, true);
+    const changed = (since: { cursor: ChangeCursor }, podsOnly: boolean) => {
+      const c = snap.changesSince(since.cursor, podsOnly);
+      return c.indexes?.slice(c.from).map((i) => snap.list()[i]!.name);
+    };
+    // A status update leaves what counts see as it was; a new pod or a relabel does not.
+    cache.updatePod(a, { ...a, status: { phase: 'Running' } });
+    cache.updateSnapshot();
+    assert.deepEqual(changed(all, false), ['n1']);
+    assert.deepEqual(changed(pods, true), []);
+    cache.addPod(pod('b', 'n2'));
+    cache.updatePod(a, { ...a, metadata: { ...a.metadata, labels: { app: 'other' } } });
+    cache.updateSnapshot();
+    assert.deepEqual(changed(pods, true)?.sort(), ['n1', 'n2']);
+    // A cursor of one log is not read against the other.
+    assert.equal(snap.changesSince(pods.cursor, false).indexes, undefined);
   });
 
   it('tells which list positions changed since a reader last looked', () => {

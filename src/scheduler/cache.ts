@@ -89,23 +89,31 @@ export class Snapshot implements NodeInfoLister {
   private epoch = ++lastEpoch;
   /** Positions in the list updated in place during this epoch, in order. */
   private changeLog: number[] = [];
+  /** Those of them whose pods changed as a count of matching pods sees them. */
+  private podChangeLog: number[] = [];
 
-  changesSince(cursor: ChangeCursor | undefined): { indexes: readonly number[] | undefined; from: number; cursor: ChangeCursor } {
-    const next = { epoch: this.epoch, position: this.changeLog.length };
-    if (cursor === undefined || cursor.epoch !== this.epoch) return { indexes: undefined, from: 0, cursor: next };
-    return { indexes: this.changeLog, from: cursor.position, cursor: next };
+  changesSince(cursor: ChangeCursor | undefined, podsOnly = false): { indexes: readonly number[] | undefined; from: number; cursor: ChangeCursor } {
+    const log = podsOnly ? this.podChangeLog : this.changeLog;
+    const next = { epoch: this.epoch, position: log.length, podsOnly };
+    if (cursor === undefined || cursor.epoch !== this.epoch || (cursor.podsOnly ?? false) !== podsOnly) return { indexes: undefined, from: 0, cursor: next };
+    return { indexes: log, from: cursor.position, cursor: next };
   }
 
   /** The list was rebuilt: positions mean other nodes now. */
   listRebuilt(): void {
     this.epoch = ++lastEpoch;
     this.changeLog = [];
+    this.podChangeLog = [];
   }
 
-  /** The NodeInfo at this list position was updated in place. */
-  changedAt(index: number): void {
-    if (this.changeLog.length >= MAX_CHANGE_LOG) this.listRebuilt();
-    else this.changeLog.push(index);
+  /** The NodeInfo at this list position was updated in place (and its pods as counts see them, or not). */
+  changedAt(index: number, podsChanged: boolean): void {
+    if (this.changeLog.length >= MAX_CHANGE_LOG) {
+      this.listRebuilt();
+      return;
+    }
+    this.changeLog.push(index);
+    if (podsChanged) this.podChangeLog.push(index);
   }
 
   list(): readonly NodeInfo[] {
@@ -324,11 +332,12 @@ export class SchedulerCache {
       if (existing) {
         if (existing.generation === info.generation) continue;
         const hadAffinityPods = existing.podsWithAffinity.length > 0 || existing.podsWithRequiredAntiAffinity.length > 0;
+        const podsChanged = existing.pods.length !== info.pods.length || existing.removalGeneration !== info.removalGeneration;
         // In place: the list and every index into it stay valid.
         existing.copyFrom(info);
         const index = snap.listIndex.get(name);
         if (index === undefined) rebuildList = true;
-        else snap.changedAt(index);
+        else snap.changedAt(index, podsChanged);
         if (hadAffinityPods || existing.podsWithAffinity.length > 0 || existing.podsWithRequiredAntiAffinity.length > 0) rebuildAffinity = true;
         continue;
       }

@@ -190,6 +190,8 @@ export interface NodeInfo {
 export interface ChangeCursor {
   readonly epoch: number;
   readonly position: number;
+  /** A cursor into the log of pod changes (changesSince with podsOnly). */
+  readonly podsOnly?: boolean;
 }
 
 /** The snapshot of the cluster one scheduling cycle sees. */
@@ -203,8 +205,14 @@ export interface NodeInfoLister {
    * NodeInfo changed since cursor (from an earlier call), and the cursor to pass next
    * time. `indexes` is undefined when the lister cannot tell (no cursor yet, the list
    * was rebuilt, the log was trimmed): then every node may have changed.
+   * With podsOnly, only positions whose pods changed in a way a count of matching pods
+   * can see: pods added or removed, or a pod's labels, namespace or deletion changed
+   * (NodeInfo.pods.length or removalGeneration moved); not status updates.
    */
-  changesSince?(cursor: ChangeCursor | undefined): { readonly indexes: readonly number[] | undefined; readonly from: number; readonly cursor: ChangeCursor };
+  changesSince?(
+    cursor: ChangeCursor | undefined,
+    podsOnly?: boolean,
+  ): { readonly indexes: readonly number[] | undefined; readonly from: number; readonly cursor: ChangeCursor };
 }
 
 /** What a plugin may use from the framework, given at construction. */

@@ -341,7 +341,8 @@ class SelectorCounts {
   refresh(snapshot: NodeInfoLister): void {
     const nodes = snapshot.list();
     this.list = nodes;
-    const changes = snapshot.changesSince?.(this.cursor);
+    // Only the nodes whose pods changed as counts see them (not status updates).
+    const changes = snapshot.changesSince?.(this.cursor, true);
     this.cursor = changes?.cursor;
     if (changes?.indexes !== undefined && this.counts.length === nodes.length) {
       const indexes = changes.indexes;
