@@ -108,6 +108,22 @@ describe('scheduler against the API server', () => {
     });
   });
 
+  it('frees what a finished pod asked for: it leaves the cache once Succeeded', async () => {
+    await freshNamespace();
+    await createNode(cp, node('finish-a', '2'));
+    await cp.client.create(Resources.pods, namespace, pod('job', '1500m', { restartPolicy: 'Never' }));
+    const bound = await eventually(async () => {
+      const p = await getPod('job');
+      assert.ok(p.spec?.nodeName, 'job not bound');
+      return p;
+    });
+    // Nothing else fits next to it while it runs.
+    await cp.client.create(Resources.pods, namespace, pod('next', '1500m'));
+    await eventually(async () => assert.ok((await events('next', 'FailedScheduling')).length > 0));
+    await cp.client.update(Resources.pods, namespace, { ...bound, status: { ...bound.status, phase: 'Succeeded' } } as KubeObject, { subresource: 'status' });
+    await eventually(async () => assert.equal((await getPod('next')).spec?.nodeName, 'finish-a'), { timeoutMs: 10_000 });
+  });
+
   it('explains FailedScheduling like upstream and schedules once a node that fits joins', async () => {
     await freshNamespace();
     {

@@ -27,6 +27,9 @@ export const defaultRegistry: Registry = Object.freeze({
   [DEFAULT_BINDER]: newDefaultBinder,
 });
 
+/** The field selector of upstream's scheduler pod informer: pods that have not finished. */
+export const ACTIVE_PODS = 'status.phase!=Succeeded,status.phase!=Failed';
+
 export interface SchedulerOptions {
   /** Default: defaultRegistry. */
   readonly registry?: Registry;
@@ -109,7 +112,9 @@ export class Scheduler implements Controller {
   ) {
     const profile = this.withListers(options.profile ?? defaultProfile);
     this.schedulerName = profile.schedulerName || DEFAULT_SCHEDULER_NAME;
-    this.pods = ctx.informers.informer<Pod & KubeObject>(Resources.pods);
+    // As upstream's scheduler: finished pods hold no resources, so they are not watched
+    // (a pod that finishes leaves the informer, and the cache, as a delete).
+    this.pods = ctx.informers.informer<Pod & KubeObject>(Resources.pods, { fieldSelector: ACTIVE_PODS });
     this.nodes = ctx.informers.informer<Node & KubeObject>(Resources.nodes);
     this.pdbs = ctx.informers.informer(Resources.poddisruptionbudgets);
     this.recorder = ctx.recorder(this.schedulerName);
