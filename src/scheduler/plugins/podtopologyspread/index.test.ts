@@ -20,6 +20,16 @@ checkLeaksAfterAll();
 const REJECTED = `Unschedulable: ${ERR_REASON_CONSTRAINTS_NOT_MATCH}`;
 const MISSING = `UnschedulableAndUnresolvable: ${ERR_REASON_NODE_LABEL_NOT_MATCH}`;
 
+/** A seeded xorshift: the same steps every run. random(n) is in [0, n). */
+function seededRandom(seed: number): (n: number) => number {
+  return (n) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+}
+
 function zonedNodes(): Node[] {
   return [
     makeNode('node-a').labels({ zone: 'zone1' }).obj(),
@@ -244,14 +254,7 @@ describe('PodTopologySpread across cycles', () => {
       const snap = other.updateSnapshot();
       return runScore(new PodTopologySpread(handleFor(snap), { defaultSelector: () => web }), incoming, snap.list());
     };
-    let seed = 7;
-    // A seeded xorshift: the same steps every run.
-    const random = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    const random = seededRandom(7);
     for (let step = 0; step < 200; step++) {
       const names = [...pods.keys()];
       const choice = names.length === 0 ? 0 : random(4);
@@ -315,13 +318,7 @@ describe('PodTopologySpread system defaults against the formula', () => {
     const apps = ['a', 'b', 'c'];
     const plugins = new Map(apps.map((app) => [app, new PodTopologySpread(handleFor(snapshot), { defaultSelector: () => labels.selectorFromSet({ app }) })]));
     const placed: Pod[] = [];
-    let seed = 11;
-    const random = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    const random = seededRandom(11);
     for (let step = 0; step < 150; step++) {
       const choice = random(10);
       if (choice < 6 || placed.length === 0) {
