@@ -349,7 +349,7 @@ export class ApiServer {
    * JSON text of an object the in-process client handed out: for the version a write
    * just stored, rebuilt from its stored bytes rather than encoded again.
    */
-  readonly encodeJson = (obj: KubeObject): string => jsonOf(obj);
+  readonly encodeJson: (obj: KubeObject) => string = jsonOf;
 
   /**
    * An in-process client acting as `user`: the same admission and registry as HTTP

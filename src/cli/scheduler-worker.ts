@@ -2,10 +2,10 @@
 // Lease, with a client over the port its parent answers.
 
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { Pod, PodSpec } from 'kubernetes-types/core/v1.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/types.js';
 import { PortClient } from '../client/index.js';
-import { internJson } from '../machinery/index.js';
+import { internJson, managedfields, withOverrides } from '../machinery/index.js';
 import { schedulerComponent } from '../scheduler/index.js';
 import { electedComponent } from './elected.js';
 
@@ -45,16 +45,17 @@ function pick<T extends object>(value: T, fields: readonly string[]): T {
  */
 export function schedulingView(pod: Pod): Pod {
   const { spec, status } = pod;
-  const view: { -readonly [K in keyof Pod]: Pod[K] } = { ...pod };
-  if (spec) {
-    const viewSpec: { -readonly [K in keyof PodSpec]: PodSpec[K] } = { ...spec, containers: spec.containers.map((c) => pick(c, SCHEDULING_CONTAINER_FIELDS)) };
-    if (spec.initContainers) viewSpec.initContainers = spec.initContainers.map((c) => pick(c, SCHEDULING_CONTAINER_FIELDS));
-    delete viewSpec.ephemeralContainers;
-    if (spec.volumes) viewSpec.volumes = spec.volumes.filter((v) => !NODE_LOCAL_VOLUME_SOURCES.some((source) => v[source] !== undefined));
-    view.spec = viewSpec;
-  }
-  if (status) view.status = pick(status, SCHEDULING_STATUS_FIELDS);
-  return view;
+  // Copies member by member, never deleting (see machinery/objects.ts): every pod's
+  // copy here keeps the hidden classes the others have.
+  const viewSpec =
+    spec &&
+    withOverrides(spec, {
+      containers: spec.containers.map((c) => pick(c, SCHEDULING_CONTAINER_FIELDS)),
+      initContainers: spec.initContainers?.map((c) => pick(c, SCHEDULING_CONTAINER_FIELDS)),
+      ephemeralContainers: undefined,
+      volumes: spec.volumes?.filter((v) => !NODE_LOCAL_VOLUME_SOURCES.some((source) => v[source] !== undefined)),
+    });
+  return withOverrides(pod, { spec: viewSpec, status: status && pick(status, SCHEDULING_STATUS_FIELDS) });
 }
 
 /**
@@ -63,8 +64,7 @@ export function schedulingView(pod: Pod): Pod {
  * differ in little).
  */
 function informerObject(json: string): KubeObject {
-  const obj = JSON.parse(json) as KubeObject;
-  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  const obj = managedfields.stripManagedFields(JSON.parse(json) as KubeObject);
   return internJson(obj.kind === 'Pod' ? (schedulingView(obj as Pod & KubeObject) as Pod & KubeObject) : obj);
 }
 
